@@ -1,0 +1,29 @@
+package io.github.peft4j.spi;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Discovered with {@link java.util.ServiceLoader}: one provider per model family, registered in
+ * {@code META-INF/services/io.github.peft4j.spi.BackendProvider}. Must have a public no-argument constructor and
+ * be stateless.
+ */
+public interface BackendProvider {
+    /** The unique, lower-case family name users type, e.g. {@code gpt2}. */
+    String name();
+
+    /** One line for {@code peft4j plugins}. */
+    String description();
+
+    /** The Hugging Face {@code model_type} values of {@code config.json} this backend loads. */
+    Set<String> modelTypes();
+
+    /**
+     * Loads a Hugging Face model directory ({@code config.json}, safetensors weights, optional tokenizer files).
+     * Nothing is downloaded. A missing or malformed file throws {@link PeftException} naming the file.
+     *
+     * @param manager owns the model's frozen weights until the backend is closed
+     */
+    ModelBackend load(Path modelDirectory, NDManager manager);
+}

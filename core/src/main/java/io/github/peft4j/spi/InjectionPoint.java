@@ -1,0 +1,19 @@
+package io.github.peft4j.spi;
+
+/**
+ * A place in the forward pass where a backend consults the adapter's {@link AdapterHooks}. A backend declares
+ * the points it offers ({@link ModelBackend#injectionPoints()}); an adapter that needs one the backend lacks is
+ * refused at creation. New points are added with a no-op default hook, so existing adapters keep working.
+ */
+public enum InjectionPoint {
+    /**
+     * {@link AdapterHooks#attentionPrefix}: keys and values prepended to an attention at every layer. Every query
+     * sees them; the padding mask gains that many visible columns.
+     */
+    ATTENTION_PREFIX,
+    /**
+     * {@link AdapterHooks#inputEmbeddings}: virtual-token embeddings placed before the real tokens of a stack.
+     * Their positions never count in the loss.
+     */
+    INPUT_EMBEDDINGS
+}

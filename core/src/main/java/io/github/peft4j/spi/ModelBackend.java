@@ -1,0 +1,37 @@
+package io.github.peft4j.spi;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A loaded, frozen pretrained model. It knows its {@link ModelGeometry}, owns its base weights, runs forward
+ * passes and consults an adapter's {@link AdapterHooks} at the {@link InjectionPoint}s it offers. It never
+ * changes its own weights: training a subset of them (the paper's fine-tuning baselines) goes through
+ * {@link #baseParameters()}, which the training engine updates.
+ */
+public interface ModelBackend extends AutoCloseable {
+    /** The provider name that loaded this model, e.g. {@code gpt2}. */
+    String family();
+
+    ModelGeometry geometry();
+
+    /** The injection points this backend consults; an adapter may rely on these and no others. */
+    Set<InjectionPoint> injectionPoints();
+
+    /**
+     * The base weights by their Hugging Face names (without a {@code transformer.}-style prefix), in checkpoint
+     * order. Frozen: no gradient is attached unless a trainer attaches one on purpose.
+     */
+    Map<String, NDArray> baseParameters();
+
+    /**
+     * Runs the model over {@code input} and returns logits {@code [batch, length, vocab]} (for encoder-decoder
+     * models: over the decoder input). Shapes that do not fit the model throw {@link PeftException} with
+     * {@link StandardErrorCode#SHAPE_MISMATCH}.
+     */
+    NDArray forward(ForwardInput input, AdapterHooks hooks);
+
+    @Override
+    void close();
+}
