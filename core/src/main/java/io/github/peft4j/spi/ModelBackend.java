@@ -2,6 +2,7 @@ package io.github.peft4j.spi;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +16,9 @@ public interface ModelBackend extends AutoCloseable {
     String family();
 
     ModelGeometry geometry();
+
+    /** The model's tokenizer, when the model directory has tokenizer files; ids work without one. */
+    Optional<TextTokenizer> tokenizer();
 
     /** The injection points this backend consults; an adapter may rely on these and no others. */
     Set<InjectionPoint> injectionPoints();
@@ -31,6 +35,14 @@ public interface ModelBackend extends AutoCloseable {
      * {@link StandardErrorCode#SHAPE_MISMATCH}.
      */
     NDArray forward(ForwardInput input, AdapterHooks hooks);
+
+    /**
+     * Starts incremental decoding after {@code prompt}. Rows of a decoder-only prompt are left-padded (mask 0 on
+     * the left), so that each row's last column is its last real token; for encoder-decoder models the prompt's
+     * {@code inputIds} feed the encoder and {@code decoderInputIds} start the decoder. {@code hooks} are consulted
+     * once, here.
+     */
+    DecodingState startDecoding(ForwardInput prompt, AdapterHooks hooks);
 
     @Override
     void close();

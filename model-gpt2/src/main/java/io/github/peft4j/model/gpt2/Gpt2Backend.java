@@ -1,0 +1,151 @@
+package io.github.peft4j.model.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.tokenizer.HfTextTokenizer;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.DecodingState;
+import io.github.peft4j.spi.ForwardInput;
+import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ModelGeometry;
+import io.github.peft4j.spi.TextTokenizer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A loaded GPT-2: frozen weights in their own manager, forward passes and cached decoding. */
+final class Gpt2Backend implements ModelBackend {
+    /** What masked-out attention scores get: Hugging Face adds float32's minimum. */
+    static final float MASKED = -Float.MAX_VALUE;
+
+    private final Gpt2Config config;
+    private final NDManager manager;
+    private final Gpt2Weights weights;
+    private final Gpt2Transformer transformer;
+    private final Optional<HfTextTokenizer> tokenizer;
+
+    Gpt2Backend(Gpt2Config config, NDManager manager, Gpt2Weights weights, Optional<HfTextTokenizer> tokenizer) {
+        this.config = config;
+        this.manager = manager;
+        this.weights = weights;
+        this.transformer = new Gpt2Transformer(config, weights);
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public String family() {
+        return Gpt2BackendProvider.NAME;
+    }
+
+    @Override
+    public ModelGeometry geometry() {
+        return config.geometry();
+    }
+
+    Gpt2Config config() {
+        return config;
+    }
+
+    @Override
+    public Optional<TextTokenizer> tokenizer() {
+        return tokenizer.map(TextTokenizer.class::cast);
+    }
+
+    @Override
+    public Set<InjectionPoint> injectionPoints() {
+        return Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS);
+    }
+
+    @Override
+    public Map<String, NDArray> baseParameters() {
+        return weights.byName();
+    }
+
+    /** Logits of the real tokens; arrays of the pass live in the manager of {@code input.inputIds()}. */
+    @Override
+    public NDArray forward(ForwardInput input, AdapterHooks hooks) {
+        Gpt2Inputs inputs = Gpt2Inputs.of(input, hooks, geometry());
+        NDManager pass = input.inputIds().getManager();
+        Gpt2Transformer.Pass result = run(pass, inputs);
+        NDArray hidden = result.hidden();
+        if (inputs.virtualLength > 0) {
+            hidden = hidden.get(new NDIndex(":, {}:", inputs.virtualLength));
+        }
+        return transformer.logits(hidden);
+    }
+
+    @Override
+    public DecodingState startDecoding(ForwardInput prompt, AdapterHooks hooks) {
+        return new Gpt2DecodingState(this, Gpt2Inputs.of(prompt, hooks, geometry()), manager.newSubManager());
+    }
+
+    /** The first pass over a batch: embeddings (virtual ones first), then every block with the prefixes. */
+    Gpt2Transformer.Pass run(NDManager pass, Gpt2Inputs inputs) {
+        NDArray ids = pass.create(flatten(inputs.ids), new Shape(inputs.batch, inputs.tokens));
+        long[][] tokenPositions = new long[inputs.batch][];
+        for (int b = 0; b < inputs.batch; b++) {
+            tokenPositions[b] = Arrays.copyOfRange(inputs.positions[b], inputs.virtualLength, inputs.positions[b].length);
+        }
+        NDArray hidden = transformer.embed(ids, pass.create(flatten(tokenPositions), new Shape(inputs.batch, inputs.tokens)));
+        if (inputs.virtualEmbeddings.isPresent()) {
+            long[][] virtualPositions = new long[inputs.batch][];
+            for (int b = 0; b < inputs.batch; b++) {
+                virtualPositions[b] = Arrays.copyOf(inputs.positions[b], inputs.virtualLength);
+            }
+            NDArray virtual = inputs.virtualEmbeddings.get();
+            NDArray virtualHidden = transformer.positionEmbeddings(pass.create(flatten(virtualPositions), new Shape(inputs.batch, inputs.virtualLength)))
+                    .add(virtual);
+            hidden = NDArrays.concat(new NDList(virtualHidden, hidden), 1);
+        }
+        NDArray mask = additiveMask(pass, inputs.sequenceMask, inputs.prefixLength, 0, inputs.sequenceMask[0].length);
+        return transformer.run(hidden, mask, inputs.prefixes, null);
+    }
+
+    Gpt2Transformer transformer() {
+        return transformer;
+    }
+
+    /**
+     * The additive attention mask {@code [batch, 1, queries, prefix + keys]} for the last {@code queries} of
+     * {@code keys} sequence positions: prefix columns are always visible; a sequence column is visible when it is
+     * a real token at or before the query.
+     */
+    static NDArray additiveMask(NDManager manager, long[][] sequenceMask, int prefixLength, int firstQuery, int keys) {
+        int batch = sequenceMask.length;
+        int queries = keys - firstQuery;
+        int columns = prefixLength + keys;
+        float[] mask = new float[batch * queries * columns];
+        int at = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int q = 0; q < queries; q++) {
+                at += prefixLength;
+                int query = firstQuery + q;
+                for (int k = 0; k < keys; k++) {
+                    mask[at++] = k <= query && sequenceMask[b][k] == 1 ? 0f : MASKED;
+                }
+            }
+        }
+        return manager.create(mask, new Shape(batch, 1, queries, columns));
+    }
+
+    static long[] flatten(long[][] rows) {
+        int width = rows[0].length;
+        long[] flat = new long[rows.length * width];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, flat, r * width, width);
+        }
+        return flat;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.ifPresent(HfTextTokenizer::close);
+        manager.close();
+    }
+}

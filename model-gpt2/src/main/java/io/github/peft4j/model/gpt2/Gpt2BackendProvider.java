@@ -1,0 +1,43 @@
+package io.github.peft4j.model.gpt2;
+
+import ai.djl.ndarray.NDManager;
+import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
+import io.github.peft4j.core.tokenizer.HfTokenizers;
+import io.github.peft4j.spi.BackendProvider;
+import io.github.peft4j.spi.ModelBackend;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** The {@code gpt2} backend: Hugging Face GPT-2 model directories. */
+public final class Gpt2BackendProvider implements BackendProvider {
+    public static final String NAME = "gpt2";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "GPT-2 family (gpt2, gpt2-medium/large/xl, distilgpt2, DialoGPT) from Hugging Face safetensors";
+    }
+
+    @Override
+    public Set<String> modelTypes() {
+        return Set.of("gpt2");
+    }
+
+    @Override
+    public ModelBackend load(Path modelDirectory, NDManager manager) {
+        Gpt2Config config = Gpt2Config.read(modelDirectory);
+        NDManager weightsManager = manager.newSubManager();
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
+            Gpt2Weights weights = Gpt2Weights.load(checkpoint, config, weightsManager);
+            return new Gpt2Backend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
+        }
+        catch (RuntimeException e) {
+            weightsManager.close();
+            throw e;
+        }
+    }
+}

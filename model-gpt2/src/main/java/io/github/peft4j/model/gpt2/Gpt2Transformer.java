@@ -1,0 +1,175 @@
+package io.github.peft4j.model.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import io.github.peft4j.spi.KeyValuePrefix;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GPT-2's computation with Hugging Face's semantics. Every intermediate array is derived from the activations
+ * (the first operand of each op), so that it lands in the caller's manager and never in the model's.
+ *
+ * <p>Scalars are arrays created per pass ({@link Scalars}), never {@code NDArray.mul(Number)}: DJL frees the
+ * buffer behind a Java number while autograd still needs it (see the project's DJL notes).
+ */
+final class Gpt2Transformer {
+    /** A layer's keys and values of real tokens, {@code [batch, heads, length, headDim]}. */
+    record KeyValue(NDArray keys, NDArray values) {}
+
+    /** The result of one pass: final hidden states and, per layer, the keys/values of all real tokens so far. */
+    record Pass(NDArray hidden, List<KeyValue> present) {}
+
+    private final Gpt2Config config;
+    private final Gpt2Weights weights;
+
+    Gpt2Transformer(Gpt2Config config, Gpt2Weights weights) {
+        this.config = config;
+        this.weights = weights;
+    }
+
+    /** Token plus position embeddings, {@code [batch, length, hidden]}. */
+    NDArray embed(NDArray tokenIds, NDArray positionIds) {
+        NDArray tokens = Embedding.embedding(tokenIds, weights.tokenEmbedding, SparseFormat.DENSE).singletonOrThrow();
+        NDArray positions = Embedding.embedding(positionIds, weights.positionEmbedding, SparseFormat.DENSE).singletonOrThrow();
+        return tokens.add(positions);
+    }
+
+    /** Position embeddings only (for virtual input embeddings, which have no token). */
+    NDArray positionEmbeddings(NDArray positionIds) {
+        return Embedding.embedding(positionIds, weights.positionEmbedding, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * Runs every block and the final LayerNorm.
+     *
+     * @param hidden input embeddings {@code [batch, length, hidden]}
+     * @param additiveMask {@code [batch, 1, length, P + past + length]}: 0 where a query may look, a huge negative
+     *     number elsewhere; columns are the prefix, then the past, then this pass's tokens
+     * @param prefixes per layer, or null entries for none
+     * @param past per layer, or null when nothing is cached
+     */
+    Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValue> past) {
+        Scalars scalars = new Scalars(hidden.getManager(), config);
+        List<KeyValue> present = new ArrayList<>(config.layers());
+        NDArray x = hidden;
+        for (int layer = 0; layer < config.layers(); layer++) {
+            Gpt2Weights.Block block = weights.blocks.get(layer);
+            NDArray normed = layerNorm(x, block.ln1Weight(), block.ln1Bias());
+            KeyValue[] cache = new KeyValue[1];
+            NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer),
+                    past == null ? null : past.get(layer), scalars, cache);
+            present.add(cache[0]);
+            x = x.add(attended);
+            NDArray inner = layerNorm(x, block.ln2Weight(), block.ln2Bias()).matMul(block.mlpInWeight()).add(block.mlpInBias());
+            x = x.add(activation(inner, scalars).matMul(block.mlpOutWeight()).add(block.mlpOutBias()));
+        }
+        return new Pass(layerNorm(x, weights.finalNormWeight, weights.finalNormBias), present);
+    }
+
+    /** Logits {@code [..., vocab]} of final hidden states: the LM head is tied to {@code wte} ({@code x wte^T}). */
+    NDArray logits(NDArray hidden) {
+        return Linear.linear(hidden, weights.tokenEmbedding).singletonOrThrow();
+    }
+
+    private NDArray attention(NDArray x, Gpt2Weights.Block block, int layer, NDArray additiveMask, KeyValuePrefix prefix,
+            KeyValue past, Scalars scalars, KeyValue[] presentOut) {
+        long batch = x.getShape().get(0);
+        long length = x.getShape().get(1);
+        long d = config.hiddenSize();
+        NDList qkv = x.matMul(block.qkvWeight()).add(block.qkvBias()).split(new long[] {d, 2 * d}, 2);
+        NDArray query = splitHeads(qkv.get(0), batch, length);
+        NDArray keys = splitHeads(qkv.get(1), batch, length);
+        NDArray values = splitHeads(qkv.get(2), batch, length);
+        if (past != null) {
+            keys = NDArrays.concat(new NDList(past.keys(), keys), 2);
+            values = NDArrays.concat(new NDList(past.values(), values), 2);
+        }
+        presentOut[0] = new KeyValue(keys, values);
+
+        NDArray scores = scale(query.matMul(keys.transpose(0, 1, 3, 2)), layer, scalars);
+        if (prefix != null) {
+            // [batch, heads, T, D] x [1 or batch, heads, D, P] broadcasts: beams share one prefix without copies.
+            NDArray prefixScores = scale(query.matMul(prefix.keys().transpose(0, 1, 3, 2)), layer, scalars);
+            scores = NDArrays.concat(new NDList(prefixScores, scores), 3);
+        }
+        NDArray probabilities = scores.add(additiveMask).softmax(3);
+        NDArray context;
+        if (prefix != null) {
+            int prefixLength = prefix.length();
+            NDList parts = probabilities.split(new long[] {prefixLength}, 3);
+            context = parts.get(0).matMul(prefix.values()).add(parts.get(1).matMul(values));
+        }
+        else {
+            context = probabilities.matMul(values);
+        }
+        NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, d);
+        return merged.matMul(block.attentionOutWeight()).add(block.attentionOutBias());
+    }
+
+    private NDArray splitHeads(NDArray x, long batch, long length) {
+        return x.reshape(batch, length, config.heads(), config.headDim()).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray scale(NDArray scores, int layer, Scalars scalars) {
+        NDArray scaled = config.scaleAttentionWeights() ? scores.div(scalars.sqrtHeadDim) : scores;
+        return config.scaleByInverseLayerIndex() ? scaled.div(scalars.layerIndex(layer)) : scaled;
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), gamma, beta, (float) config.layerNormEpsilon()).singletonOrThrow();
+    }
+
+    private NDArray activation(NDArray x, Scalars s) {
+        return switch (config.activation()) {
+            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" ->
+                    x.mul(s.half).mul(x.mul(x).mul(x).mul(s.geluCubic).add(x).mul(s.sqrtTwoOverPi).tanh().add(s.one));
+            // 0.5 x (1 + erf(x / sqrt(2)))
+            case "gelu" -> x.mul(s.half).mul(x.div(s.sqrtTwo).erf().add(s.one));
+            case "relu" -> ai.djl.nn.Activation.relu(x);
+            default -> throw new IllegalStateException("unsupported activation " + config.activation());
+        };
+    }
+
+    /** Scalar constants of one pass, as arrays in the pass's manager (kept alive for backward). */
+    static final class Scalars {
+        final NDArray half;
+        final NDArray one;
+        final NDArray geluCubic;
+        final NDArray sqrtTwoOverPi;
+        final NDArray sqrtTwo;
+        final NDArray sqrtHeadDim;
+        private final NDManager manager;
+        private final NDArray[] layerIndices;
+
+        Scalars(NDManager manager, Gpt2Config config) {
+            this.manager = manager;
+            this.half = scalar(0.5f);
+            this.one = scalar(1f);
+            this.geluCubic = scalar(0.044715f);
+            this.sqrtTwoOverPi = scalar((float) Math.sqrt(2 / Math.PI));
+            this.sqrtTwo = scalar((float) Math.sqrt(2));
+            this.sqrtHeadDim = scalar((float) Math.sqrt(config.headDim()));
+            this.layerIndices = new NDArray[config.layers()];
+        }
+
+        NDArray layerIndex(int layer) {
+            if (layerIndices[layer] == null) {
+                layerIndices[layer] = scalar(layer + 1f);
+            }
+            return layerIndices[layer];
+        }
+
+        private NDArray scalar(float value) {
+            return manager.full(new Shape(), value);
+        }
+    }
+}
