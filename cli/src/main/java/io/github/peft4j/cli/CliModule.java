@@ -8,6 +8,13 @@ final class CliModule extends AbstractModule {
     protected void configure() {
         bind(PeftCommand.class);
         bind(PluginsCommand.class);
+        bind(InitModelCommand.class);
+        bind(TokenizeCommand.class);
+        bind(ForwardCommand.class);
+        bind(GenerateCommand.class);
+        bind(BenchCommand.class);
+        bind(BenchLoadCommand.class);
+        bind(ModelLoader.class);
         bind(VersionProvider.class);
     }
 }

@@ -26,4 +26,13 @@ public interface BackendProvider {
      * @param manager owns the model's frozen weights until the backend is closed
      */
     ModelBackend load(Path modelDirectory, NDManager manager);
+
+    /**
+     * Writes a seeded, randomly initialised checkpoint in this family's exact Hugging Face layout: what tests and
+     * benchmarks run on where pretrained weights cannot be downloaded. Equal seeds give identical files. Writes
+     * are atomic per file. Backends that cannot do this keep the default, which refuses.
+     */
+    default void writeRandomModel(Path directory, RandomModelShape shape, long seed, NDManager manager) {
+        throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The " + name() + " backend cannot create random checkpoints");
+    }
 }

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
  * Incremental decoding of a batch of rows with a key/value cache, created by
  * {@link ModelBackend#startDecoding}. An adapter's prefix is computed once at the start and shared by every
  * row derived from it (beams do not copy it). The arrays it returns stay valid until the next {@link #append}
- * or {@link #selectRows}. Not thread-safe.
+ * or {@link #selectRows}. Arrays passed to {@link #append} and {@link #selectRows} stay the caller's, who may close
+ * them as soon as the call returns: a state copies what it keeps. Not thread-safe.
  */
 public interface DecodingState extends AutoCloseable {
     /** Rows currently decoded. */

@@ -20,6 +20,12 @@ public interface ModelBackend extends AutoCloseable {
     /** The model's tokenizer, when the model directory has tokenizer files; ids work without one. */
     Optional<TextTokenizer> tokenizer();
 
+    /**
+     * The ids that end a generated sequence by default: the model configuration's {@code eos_token_id}; empty when
+     * it names none.
+     */
+    Set<Long> eosTokenIds();
+
     /** The injection points this backend consults; an adapter may rely on these and no others. */
     Set<InjectionPoint> injectionPoints();
 

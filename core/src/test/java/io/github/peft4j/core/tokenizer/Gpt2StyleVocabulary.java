@@ -12,9 +12,9 @@ import java.util.Map;
  * first (in GPT-2's order, so {@code "Ġ"} is 220 as in the real one), then the tokens made by a few merges
  * ({@code "Hello"}, {@code "Ġworld"}), then {@code <|endoftext|>} last.
  */
-final class Gpt2StyleVocabulary {
-    static final String END_OF_TEXT = "<|endoftext|>";
-    static final List<String> MERGES = List.of(
+public final class Gpt2StyleVocabulary {
+    public static final String END_OF_TEXT = "<|endoftext|>";
+    public static final List<String> MERGES = List.of(
             "H e", "He l", "Hel l", "Hell o", "Ġ w", "Ġw o", "Ġwo r", "Ġwor l", "Ġworl d");
 
     /** {@code BYTE_CHARS[b]} is the character standing for byte {@code b}. */
@@ -47,7 +47,7 @@ final class Gpt2StyleVocabulary {
     }
 
     /** Token to id: the byte characters 0..255, the merged tokens, {@code <|endoftext|>}. */
-    static Map<String, Integer> vocab() {
+    public static Map<String, Integer> vocab() {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         for (int b : BYTE_ORDER) {
             vocab.put(String.valueOf(BYTE_CHARS[b]), vocab.size());
@@ -60,7 +60,7 @@ final class Gpt2StyleVocabulary {
     }
 
     /** The id of a token of {@link #vocab()}. */
-    static long id(String token) {
+    public static long id(String token) {
         Integer id = vocab().get(token);
         if (id == null) {
             throw new IllegalArgumentException("not in the test vocabulary: " + token);
@@ -69,7 +69,7 @@ final class Gpt2StyleVocabulary {
     }
 
     /** The ids of {@code text} when no merge applies: one byte token per UTF-8 byte. */
-    static long[] byteIds(String text) {
+    public static long[] byteIds(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         long[] ids = new long[bytes.length];
         for (int i = 0; i < bytes.length; i++) {

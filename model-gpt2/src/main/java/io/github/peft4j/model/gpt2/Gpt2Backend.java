@@ -58,6 +58,11 @@ final class Gpt2Backend implements ModelBackend {
     }
 
     @Override
+    public Set<Long> eosTokenIds() {
+        return Set.of(config.eosTokenId());
+    }
+
+    @Override
     public Set<InjectionPoint> injectionPoints() {
         return Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS);
     }

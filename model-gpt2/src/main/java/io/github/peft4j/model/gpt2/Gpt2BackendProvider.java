@@ -5,6 +5,7 @@ import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
 import io.github.peft4j.spi.BackendProvider;
 import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.RandomModelShape;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -39,5 +40,16 @@ public final class Gpt2BackendProvider implements BackendProvider {
             weightsManager.close();
             throw e;
         }
+    }
+
+    @Override
+    public void writeRandomModel(Path directory, RandomModelShape shape, long seed, NDManager manager) {
+        Gpt2Config preset = Gpt2Checkpoints.preset(shape.preset());
+        int vocab = shape.vocabSize().orElse(preset.vocabSize());
+        int hidden = shape.hiddenSize().orElse(preset.hiddenSize());
+        Gpt2Config config = new Gpt2Config(vocab, shape.positions().orElse(preset.positions()), hidden,
+                shape.layers().orElse(preset.layers()), shape.heads().orElse(preset.heads()), 4 * hidden, preset.activation(),
+                preset.layerNormEpsilon(), preset.scaleAttentionWeights(), preset.scaleByInverseLayerIndex(), vocab - 1, vocab - 1);
+        Gpt2Checkpoints.writeRandom(directory, config, seed, manager);
     }
 }

@@ -1,0 +1,82 @@
+package io.github.peft4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import io.github.peft4j.core.format.PrefixFiles;
+import io.github.peft4j.core.safetensors.SafetensorsWriter;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardInput;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j forward}: the logits of one sequence, optionally with a prefix. */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "Run the model over token ids and write float32 'logits' [1, T, vocab] to a safetensors file.")
+final class ForwardCommand implements Callable<Integer> {
+    private final ModelLoader loader;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--ids", required = true, split = ",", description = "Token ids, comma-separated.")
+    long[] ids;
+
+    @Option(names = "--mask", split = ",", description = "Attention mask (1 = token, 0 = padding), one per id.")
+    long[] mask;
+
+    @Option(names = "--position-ids", split = ",", description = "Explicit position ids, one per id.")
+    long[] positionIds;
+
+    @Option(names = "--prefix", description = "A prefix: a Hugging Face PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value [1, heads, P, head_dim].")
+    Path prefix;
+
+    @Option(names = "--prefix-positions", defaultValue = "peft", description = "For a prefix file without pos_mode metadata: number real tokens from P (peft) or from 0 (zero). Default: ${DEFAULT-VALUE}.")
+    PositionMode prefixPositions;
+
+    @Option(names = "--out", required = true, description = "Output safetensors file (written atomically).")
+    Path out;
+
+    @Inject
+    ForwardCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public Integer call() {
+        requireSameLength("--mask", mask);
+        requireSameLength("--position-ids", positionIds);
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
+            ForwardInput input = ForwardInput.of(manager.create(new long[][] {ids}));
+            if (mask != null) {
+                input = input.withAttentionMask(manager.create(new long[][] {mask}));
+            }
+            if (positionIds != null) {
+                input = input.withPositionIds(manager.create(new long[][] {positionIds}));
+            }
+            AdapterHooks hooks = prefix == null ? AdapterHooks.NONE
+                    : PrefixFiles.read(prefix, manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+            NDArray logits = backend.forward(input, hooks);
+            SafetensorsWriter.write(out, Map.of("logits", logits), Map.of("format", "pt"));
+            spec.commandLine().getOut().println("Wrote logits " + logits.getShape() + " to " + out);
+        }
+        return 0;
+    }
+
+    private void requireSameLength(String option, long[] values) {
+        if (values != null && values.length != ids.length) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, option + " has " + values.length + " values but --ids has " + ids.length);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.github.peft4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import io.github.peft4j.core.format.PrefixFiles;
+import io.github.peft4j.core.generation.GeneratedSequence;
+import io.github.peft4j.core.generation.GenerationConfig;
+import io.github.peft4j.core.generation.Generator;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardInput;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j generate}: continue a prompt with greedy decoding or beam search. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt (text or token ids) with greedy decoding or beam search, optionally steered by a prefix.")
+final class GenerateCommand implements Callable<Integer> {
+    private final ModelLoader loader;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    static final class Prompt {
+        @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer files).")
+        String text;
+
+        @Option(names = "--ids", split = ",", description = "Prompt token ids, comma-separated.")
+        long[] ids;
+    }
+
+    @Option(names = "--beams", defaultValue = "1", description = "Beam size; 1 = greedy. Default: ${DEFAULT-VALUE}.")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--min-new-tokens", defaultValue = "0", description = "End-of-sequence is banned before this many tokens. Default: ${DEFAULT-VALUE}.")
+    int minNewTokens;
+
+    @Option(names = "--length-penalty", defaultValue = "1.0", description = "Beam scores are divided by length^penalty. Default: ${DEFAULT-VALUE}.")
+    double lengthPenalty;
+
+    @Option(names = "--early-stopping", description = "Stop a beam search as soon as the beam holds enough finished sequences.")
+    boolean earlyStopping;
+
+    @Option(names = "--num-return", defaultValue = "1", description = "How many of the best sequences to print (at most --beams). Default: ${DEFAULT-VALUE}.")
+    int numReturn;
+
+    @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "Never repeat an n-gram of this size; 0 = off. Default: ${DEFAULT-VALUE}.")
+    int noRepeatNgram;
+
+    @Option(names = "--ban-ids", split = ",", description = "Token ids never to generate (e.g. the newline's, as the paper does).")
+    long[] bannedIds = new long[0];
+
+    @Option(names = "--eos-ids", split = ",", description = "Token ids that end a sequence. Default: the model's eos_token_id.")
+    long[] eosIds;
+
+    @Option(names = "--prefix", description = "A prefix: a Hugging Face PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value.")
+    Path prefix;
+
+    @Option(names = "--prefix-positions", defaultValue = "peft", description = "For a prefix file without pos_mode metadata: peft (from P) or zero. Default: ${DEFAULT-VALUE}.")
+    PositionMode prefixPositions;
+
+    @Inject
+    GenerateCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public Integer call() {
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
+            Optional<TextTokenizer> tokenizer = prompt.text != null ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
+            long[] ids = prompt.text != null ? tokenizer.orElseThrow().encode(prompt.text) : prompt.ids;
+            if (ids.length == 0) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The prompt is empty; give at least one token");
+            }
+            long[] eos = eosIds != null ? eosIds : backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
+            GenerationConfig config = GenerationConfig.DEFAULT
+                    .withNumBeams(beams)
+                    .withMaxNewTokens(maxNewTokens)
+                    .withMinNewTokens(minNewTokens)
+                    .withLengthPenalty(lengthPenalty)
+                    .withEarlyStopping(earlyStopping)
+                    .withNumReturnSequences(numReturn)
+                    .withNoRepeatNgramSize(noRepeatNgram)
+                    .withBannedTokenIds(bannedIds)
+                    .withEosTokenIds(eos)
+                    .withPadTokenId(eos.length > 0 ? eos[0] : 0);
+            AdapterHooks hooks = prefix == null ? AdapterHooks.NONE
+                    : PrefixFiles.read(prefix, manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+            List<GeneratedSequence> outputs = Generator.generate(backend, ForwardInput.of(manager.create(new long[][] {ids})), hooks, config).get(0);
+            print(outputs, tokenizer, eos);
+        }
+        return 0;
+    }
+
+    private void print(List<GeneratedSequence> outputs, Optional<TextTokenizer> tokenizer, long[] eos) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (GeneratedSequence output : outputs) {
+            long[] tokens = withoutTrailingEos(output.tokens(), eos);
+            String text = tokenizer.map(t -> t.decode(tokens))
+                    .orElseGet(() -> Arrays.stream(tokens).mapToObj(Long::toString).collect(Collectors.joining(",")));
+            out.println(outputs.size() > 1 ? String.format(Locale.ROOT, "[%.4f] %s", output.score(), text) : text);
+        }
+    }
+
+    private static long[] withoutTrailingEos(long[] tokens, long[] eos) {
+        if (tokens.length > 0 && Arrays.stream(eos).anyMatch(id -> id == tokens[tokens.length - 1])) {
+            return Arrays.copyOf(tokens, tokens.length - 1);
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,88 @@
+package io.github.peft4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.RandomModelShape;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j init-model}: a seeded random checkpoint in exact Hugging Face layout. */
+@Command(
+        name = "init-model",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Write a randomly initialised model directory in exact Hugging Face layout (config.json, generation_config.json,",
+                "model.safetensors). Pretrained weights are never downloaded; tests, benchmarks and the demo run on these."})
+final class InitModelCommand implements Callable<Integer> {
+    private final PluginRegistry registry;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--arch", required = true, description = "Backend name, e.g. gpt2 (see 'peft4j plugins').")
+    String architecture;
+
+    @Option(names = "--preset", defaultValue = "tiny", description = "Shape preset: tiny (2 layers, 64 wide), gpt2 (GPT-2 small, 124M), gpt2-medium. Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--layers", description = "Override the number of layers.")
+    Integer layers;
+
+    @Option(names = "--hidden", description = "Override the hidden size.")
+    Integer hidden;
+
+    @Option(names = "--heads", description = "Override the number of attention heads.")
+    Integer heads;
+
+    @Option(names = "--vocab", description = "Override the vocabulary size.")
+    Integer vocab;
+
+    @Option(names = "--positions", description = "Override the number of learned positions.")
+    Integer positions;
+
+    @Option(names = "--seed", required = true, description = "Random seed; equal seeds give identical files.")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Directory to create.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace the model files of an existing, non-empty --out directory.")
+    boolean force;
+
+    @Inject
+    InitModelCommand(PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (!force && Files.isDirectory(out)) {
+            try (Stream<Path> entries = Files.list(out)) {
+                if (entries.findAny().isPresent()) {
+                    throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, out + " exists and is not empty; choose another --out or add --force");
+                }
+            }
+        }
+        RandomModelShape shape = new RandomModelShape(preset, optional(layers), optional(hidden), optional(heads), optional(vocab), optional(positions));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            registry.backend(architecture).writeRandomModel(out, shape, seed, manager);
+        }
+        spec.commandLine().getOut().println("Wrote a random " + architecture + " (" + preset + " preset, seed " + seed + ") to " + out);
+        return 0;
+    }
+
+    private static OptionalInt optional(Integer value) {
+        return value == null ? OptionalInt.empty() : OptionalInt.of(value);
+    }
+}
