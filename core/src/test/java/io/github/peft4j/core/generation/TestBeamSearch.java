@@ -3,30 +3,19 @@ package io.github.peft4j.core.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.github.peft4j.testing.EngineManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 final class TestBeamSearch {
-    private static NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        manager = Engine.getEngine("PyTorch").newBaseManager();
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final EngineManager ARRAYS = new EngineManager();
 
     /**
      * Vocabulary 5 (EOS = 4), at most 3 new tokens: 4 + 16 + 64 + 1 + 4 + 16 = 105 complete sequences at most,
@@ -115,7 +104,7 @@ final class TestBeamSearch {
                 .withNumReturnSequences(2);
         long[][] prompts = {{1, 2}, {5}, {3, 7, 0}};
         List<List<GeneratedSequence>> batched;
-        try (ToyDecodingState state = new ToyDecodingState(manager, model, prompts)) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), model, prompts)) {
             batched = Generator.generate(state, Arrays.asList(prompts), config);
 
             assertThat(state.selections().get(0)).as("expansion to rows * numBeams")
@@ -179,7 +168,7 @@ final class TestBeamSearch {
                 .withEarlyStopping(earlyStopping)
                 .withNumReturnSequences(2);
 
-        try (ToyDecodingState state = new ToyDecodingState(manager, model, new long[] {0})) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), model, new long[] {0})) {
             List<GeneratedSequence> best = Generator.generate(state, config).get(0);
 
             assertThat(best.get(0).tokens()).containsExactly(3);
@@ -203,8 +192,8 @@ final class TestBeamSearch {
         GenerationConfig eager = lazy.withEarlyStopping(true);
         int stoppedEarlier = 0;
         for (long[] prompt : new long[][] {{0}, {1, 2}, {3, 4}, {2, 2, 1}, {4}}) {
-            try (ToyDecodingState lazyState = new ToyDecodingState(manager, model, prompt);
-                    ToyDecodingState eagerState = new ToyDecodingState(manager, model, prompt)) {
+            try (ToyDecodingState lazyState = new ToyDecodingState(ARRAYS.manager(), model, prompt);
+                    ToyDecodingState eagerState = new ToyDecodingState(ARRAYS.manager(), model, prompt)) {
                 GeneratedSequence lazyBest = Generator.generate(lazyState, lazy).get(0).get(0);
                 List<GeneratedSequence> eagerBest = Generator.generate(eagerState, eager).get(0);
 
@@ -225,7 +214,7 @@ final class TestBeamSearch {
     void closesEveryArrayItCreatesAndLeavesNoneInTheState() {
         ToyLanguageModel model = ToyLanguageModel.trigram(7, 4, 2.0);
         GenerationConfig config = GenerationConfig.beamSearch(4, 9).withEosTokenIds(6);
-        try (ToyDecodingState state = new ToyDecodingState(manager, model, new long[] {1}, new long[] {2, 3})) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), model, new long[] {1}, new long[] {2, 3})) {
             Generator.generate(state, config);
 
             assertThat(state.received()).hasSizeGreaterThan(8).allMatch(NDArray::isReleased);
@@ -248,7 +237,7 @@ final class TestBeamSearch {
 
     private static List<List<GeneratedSequence>> generate(ToyLanguageModel model, GenerationConfig config,
             long[] prompt) {
-        try (ToyDecodingState state = new ToyDecodingState(manager, model, prompt)) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), model, prompt)) {
             return Generator.generate(state, List.of(prompt), config);
         }
     }

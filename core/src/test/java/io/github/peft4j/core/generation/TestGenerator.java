@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
@@ -23,39 +22,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 final class TestGenerator {
     private static final int VOCAB = 10;
     private static final ToyLanguageModel MODEL = ToyLanguageModel.trigram(VOCAB, 17, 2.0);
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        manager = Engine.getEngine("PyTorch").newBaseManager();
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final EngineManager ARRAYS = new EngineManager();
 
     /** A left-padded decoder-only batch: n-grams are checked over each row's real prompt tokens and output. */
     @Test
     void backendOverloadClosesTheStateAndChecksNgramsOverTheUnpaddedPrompt() {
         long[][] prompts = {{3, 4, 3}, {7, 1}, {5}};
-        ForwardInput input = ForwardInput.of(manager.create(new int[] {3, 4, 3, 0, 7, 1, 0, 0, 5}, new Shape(3, 3)))
-                .withAttentionMask(manager.create(new int[] {1, 1, 1, 0, 1, 1, 0, 0, 1}, new Shape(3, 3)));
+        ForwardInput input = ForwardInput.of(ARRAYS.manager().create(new int[] {3, 4, 3, 0, 7, 1, 0, 0, 5}, new Shape(3, 3)))
+                .withAttentionMask(ARRAYS.manager().create(new int[] {1, 1, 1, 0, 1, 1, 0, 0, 1}, new Shape(3, 3)));
         ToyBackend backend = new ToyBackend(prompts);
         GenerationConfig config = GenerationConfig.beamSearch(3, 6).withEosTokenIds(9).withNoRepeatNgramSize(1);
 
         List<List<GeneratedSequence>> results = Generator.generate(backend, input, AdapterHooks.NONE, config);
 
         assertThat(backend.started.isClosed()).isTrue();
-        try (ToyDecodingState state = new ToyDecodingState(manager, MODEL, prompts)) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), MODEL, prompts)) {
             assertThat(Generator.generate(state, Arrays.asList(prompts), config)).isEqualTo(results);
         }
         assertThat(results).as("token 0, the padding, is free to appear in outputs")
@@ -72,8 +61,8 @@ final class TestGenerator {
     @Test
     void encoderDecoderPromptsAreTheDecoderInputs() {
         long[][] decoderPrompts = {{2}, {2}};
-        ForwardInput input = ForwardInput.of(manager.create(new long[] {4, 5, 6, 7, 8, 1}, new Shape(2, 3)))
-                .withDecoderInput(manager.create(new long[] {2, 2}, new Shape(2, 1)), Optional.empty());
+        ForwardInput input = ForwardInput.of(ARRAYS.manager().create(new long[] {4, 5, 6, 7, 8, 1}, new Shape(2, 3)))
+                .withDecoderInput(ARRAYS.manager().create(new long[] {2, 2}, new Shape(2, 1)), Optional.empty());
         GenerationConfig config = GenerationConfig.greedy(5).withNoRepeatNgramSize(1);
 
         List<List<GeneratedSequence>> results =
@@ -105,14 +94,14 @@ final class TestGenerator {
 
     @Test
     void promptsMustMatchTheRows() {
-        try (ToyDecodingState state = new ToyDecodingState(manager, MODEL, new long[] {1}, new long[] {2})) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), MODEL, new long[] {1}, new long[] {2})) {
             assertInvalid(() -> Generator.generate(state, List.of(new long[] {1}), GenerationConfig.greedy(3)),
                     "one prompt per row");
         }
     }
 
     private static List<List<GeneratedSequence>> generate(GenerationConfig config) {
-        try (ToyDecodingState state = new ToyDecodingState(manager, MODEL, new long[] {1, 2})) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), MODEL, new long[] {1, 2})) {
             return Generator.generate(state, config);
         }
     }
@@ -136,7 +125,7 @@ final class TestGenerator {
         @Override
         public DecodingState startDecoding(ForwardInput prompt, AdapterHooks hooks) {
             assertThat(prompt.batchSize()).isEqualTo(decoderPrompts.length);
-            started = new ToyDecodingState(manager, MODEL, Arrays.copyOf(decoderPrompts, decoderPrompts.length));
+            started = new ToyDecodingState(ARRAYS.manager(), MODEL, Arrays.copyOf(decoderPrompts, decoderPrompts.length));
             return started;
         }
 

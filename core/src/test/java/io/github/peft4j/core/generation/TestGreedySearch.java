@@ -3,15 +3,13 @@ package io.github.peft4j.core.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.github.peft4j.testing.EngineManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 final class TestGreedySearch {
     private static final int VOCAB = 12;
@@ -19,17 +17,8 @@ final class TestGreedySearch {
     private static final long PAD = 0;
     private static final ToyLanguageModel MODEL = ToyLanguageModel.trigram(VOCAB, 7, 2.0);
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        manager = Engine.getEngine("PyTorch").newBaseManager();
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final EngineManager ARRAYS = new EngineManager();
 
     @Test
     void followsTheIndependentArgmaxChain() {
@@ -68,7 +57,7 @@ final class TestGreedySearch {
     @Test
     void runsToMaxNewTokensWithoutEos() {
         GenerationConfig config = GenerationConfig.greedy(6);
-        try (ToyDecodingState state = new ToyDecodingState(manager, MODEL, new long[] {1, 2})) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), MODEL, new long[] {1, 2})) {
             GeneratedSequence actual = Generator.generate(state, config).get(0).get(0);
 
             assertThat(actual.length()).isEqualTo(6);
@@ -80,7 +69,7 @@ final class TestGreedySearch {
     void batchRowsFinishIndependentlyAndMatchSingleRuns() {
         GenerationConfig config = GenerationConfig.greedy(12).withEosTokenIds(EOS).withPadTokenId(PAD);
         long[][] prompts = {{3, 4}, {1}, {7, 8, 9, 10}};
-        try (ToyDecodingState batch = new ToyDecodingState(manager, MODEL, prompts)) {
+        try (ToyDecodingState batch = new ToyDecodingState(ARRAYS.manager(), MODEL, prompts)) {
             List<List<GeneratedSequence>> batched = Generator.generate(batch, config);
 
             List<Integer> lengths = new ArrayList<>();
@@ -104,7 +93,7 @@ final class TestGreedySearch {
     }
 
     private static List<List<GeneratedSequence>> generate(GenerationConfig config, long[] prompt) {
-        try (ToyDecodingState state = new ToyDecodingState(manager, MODEL, prompt)) {
+        try (ToyDecodingState state = new ToyDecodingState(ARRAYS.manager(), MODEL, prompt)) {
             return Generator.generate(state, List.of(prompt), config);
         }
     }
