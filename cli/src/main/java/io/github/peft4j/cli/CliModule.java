@@ -12,6 +12,9 @@ final class CliModule extends AbstractModule {
         bind(TokenizeCommand.class);
         bind(ForwardCommand.class);
         bind(GenerateCommand.class);
+        bind(TrainCommand.class);
+        bind(ExportCommand.class);
+        bind(AdapterOptions.class);
         bind(BenchCommand.class);
         bind(BenchLoadCommand.class);
         bind(ModelLoader.class);

@@ -3,7 +3,6 @@ package io.github.peft4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
-import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,14 +39,11 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--position-ids", split = ",", description = "Explicit position ids, one per id.")
     long[] positionIds;
 
-    @Option(names = "--prefix", description = "A prefix: a Hugging Face PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value [1, heads, P, head_dim].")
-    Path prefix;
-
-    @Option(names = "--prefix-positions", defaultValue = "peft", description = "For a prefix file without pos_mode metadata: number real tokens from P (peft) or from 0 (zero). Default: ${DEFAULT-VALUE}.")
-    PositionMode prefixPositions;
-
     @Option(names = "--out", required = true, description = "Output safetensors file (written atomically).")
     Path out;
+
+    @Mixin
+    AdapterOptions adapter;
 
     @Inject
     ForwardCommand(ModelLoader loader) {
@@ -65,8 +62,7 @@ final class ForwardCommand implements Callable<Integer> {
             if (positionIds != null) {
                 input = input.withPositionIds(manager.create(new long[][] {positionIds}));
             }
-            AdapterHooks hooks = prefix == null ? AdapterHooks.NONE
-                    : PrefixFiles.read(prefix, manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+            AdapterHooks hooks = adapter.hooks(backend, manager, 1);
             NDArray logits = backend.forward(input, hooks);
             SafetensorsWriter.write(out, Map.of("logits", logits), Map.of("format", "pt"));
             spec.commandLine().getOut().println("Wrote logits " + logits.getShape() + " to " + out);

@@ -2,7 +2,6 @@ package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
-import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.generation.Generator;
@@ -22,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,11 +76,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--eos-ids", split = ",", description = "Token ids that end a sequence. Default: the model's eos_token_id.")
     long[] eosIds;
 
-    @Option(names = "--prefix", description = "A prefix: a Hugging Face PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value.")
-    Path prefix;
-
-    @Option(names = "--prefix-positions", defaultValue = "peft", description = "For a prefix file without pos_mode metadata: peft (from P) or zero. Default: ${DEFAULT-VALUE}.")
-    PositionMode prefixPositions;
+    @Mixin
+    AdapterOptions adapter;
 
     @Inject
     GenerateCommand(ModelLoader loader) {
@@ -107,8 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
                     .withBannedTokenIds(bannedIds)
                     .withEosTokenIds(eos)
                     .withPadTokenId(eos.length > 0 ? eos[0] : 0);
-            AdapterHooks hooks = prefix == null ? AdapterHooks.NONE
-                    : PrefixFiles.read(prefix, manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+            AdapterHooks hooks = adapter.hooks(backend, manager, 1);
             List<GeneratedSequence> outputs = Generator.generate(backend, ForwardInput.of(manager.create(new long[][] {ids})), hooks, config).get(0);
             print(outputs, tokenizer, eos);
         }

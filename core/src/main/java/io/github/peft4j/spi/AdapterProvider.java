@@ -1,5 +1,6 @@
 package io.github.peft4j.spi;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -27,6 +28,13 @@ public interface AdapterProvider<C extends AdapterConfig> {
      * when the backend lacks a point the method needs.
      */
     ParameterEfficientAdapter create(C config, AdapterContext context);
+
+    /**
+     * Opens an adapter written by {@link ParameterEfficientAdapter#export} (or an interchange format the method
+     * imports, such as a Hugging Face PEFT directory) for {@code context}'s model. A directory made for another
+     * model or method throws {@link PeftException} saying so.
+     */
+    ParameterEfficientAdapter load(Path directory, AdapterContext context);
 
     /** Parses {@code settings} and creates the adapter: the entry point for callers that hold only strings. */
     default ParameterEfficientAdapter create(Map<String, String> settings, AdapterContext context) {

@@ -1,6 +1,7 @@
 package io.github.peft4j.spi;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,6 +42,14 @@ public interface ModelBackend extends AutoCloseable {
      * {@link StandardErrorCode#SHAPE_MISMATCH}.
      */
     NDArray forward(ForwardInput input, AdapterHooks hooks);
+
+    /**
+     * The keys and values that {@code site} computes in every layer for the real tokens {@code tokenIds}
+     * ({@code [1, T]}, positions from 0), each {@code [1, heads, T, headDim]}: a prefix built from them makes the
+     * model behave as if those tokens came first (with real tokens numbered from T). This is how a prefix is
+     * initialised from real words' activations.
+     */
+    List<KeyValuePrefix> keyValues(NDArray tokenIds, AttentionSite site);
 
     /**
      * Starts incremental decoding after {@code prompt}. Rows of a decoder-only prompt are left-padded (mask 0 on

@@ -1,6 +1,7 @@
 package io.github.peft4j.spi;
 
 import ai.djl.ndarray.NDArray;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -25,6 +26,19 @@ public interface ParameterEfficientAdapter extends AutoCloseable {
      * once per layer). The returned arrays belong to {@code context}'s manager.
      */
     AdapterHooks hooks(ForwardContext context);
+
+    /** The settings this adapter was created with: {@link AdapterProvider#parseConfig} of them recreates it. */
+    AdapterConfig config();
+
+    /**
+     * Writes the adapter's inference form to {@code directory} (for prefix-tuning: the prefix with any
+     * reparameterisation applied and dropped, as a Hugging Face PEFT directory), which
+     * {@link AdapterProvider#load} reads back. Files are replaced atomically.
+     */
+    void export(Path directory);
+
+    /** Parameters in the exported form (e.g. P x layers x 2 x hidden), as opposed to the trainable ones. */
+    long exportedParameterCount();
 
     @Override
     void close();

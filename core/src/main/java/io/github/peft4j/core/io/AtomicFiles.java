@@ -15,7 +15,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers see either the old complete file or the new complete file: the content goes to a
@@ -53,6 +57,52 @@ public final class AtomicFiles {
             }
             throw new PeftException(StandardErrorCode.WRITE_FAILED,
                     "Could not write " + target + " (" + e + "); any previous version of it is intact. Check the disk space and permissions of " + directory, e);
+        }
+    }
+
+    /**
+     * Replaces directory {@code target} with what {@code writer} puts into a fresh sibling directory: readers see
+     * the old complete directory or the new complete one. If the process dies between the two renames, the old
+     * directory survives as {@code target.old} and {@link #existingDirectory} still finds it.
+     */
+    public static void replaceDirectory(Path target, Consumer<Path> writer) {
+        Path absolute = target.toAbsolutePath();
+        Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
+        Path old = absolute.resolveSibling(absolute.getFileName() + ".old");
+        try {
+            deleteRecursively(partial);
+            Files.createDirectories(partial);
+            writer.accept(partial);
+            deleteRecursively(old);
+            if (Files.exists(absolute)) {
+                Files.move(absolute, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
+            deleteRecursively(old);
+        }
+        catch (IOException e) {
+            throw new PeftException(StandardErrorCode.WRITE_FAILED, "Could not write " + target + " (" + e + "); the previous version is in "
+                    + target + " or " + old + ". Check the disk space and permissions.", e);
+        }
+    }
+
+    /** {@code directory}, or the previous version a {@link #replaceDirectory} cut short left as {@code directory.old}. */
+    public static Optional<Path> existingDirectory(Path directory) {
+        if (Files.isDirectory(directory)) {
+            return Optional.of(directory);
+        }
+        Path old = directory.resolveSibling(directory.getFileName() + ".old");
+        return Files.isDirectory(old) ? Optional.of(old) : Optional.empty();
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
         }
     }
 

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
+import io.github.peft4j.testing.EngineManager;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import io.github.peft4j.testing.EngineManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -6,16 +6,18 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
+import io.github.peft4j.testing.EngineManager;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +144,11 @@ final class TestGenerator {
         @Override
         public Optional<TextTokenizer> tokenizer() {
             return Optional.empty();
+        }
+
+        @Override
+        public List<KeyValuePrefix> keyValues(NDArray tokenIds, AttentionSite site) {
+            throw new UnsupportedOperationException("the toy backend only decodes");
         }
 
         @Override

@@ -55,4 +55,29 @@ final class TestAtomicFiles {
         AtomicFiles.writeString(nested, "{}");
         assertThat(Files.readString(nested)).isEqualTo("{}");
     }
+
+    @Test
+    void replacedDirectoryIsAllNewOrAllOld() throws IOException {
+        Path checkpoint = directory.resolve("checkpoint");
+        AtomicFiles.replaceDirectory(checkpoint, dir -> AtomicFiles.writeString(dir.resolve("state.json"), "1"));
+        AtomicFiles.replaceDirectory(checkpoint, dir -> AtomicFiles.writeString(dir.resolve("state.json"), "2"));
+        assertThat(Files.readString(checkpoint.resolve("state.json"))).isEqualTo("2");
+
+        assertThatThrownBy(() -> AtomicFiles.replaceDirectory(checkpoint, dir -> {
+            AtomicFiles.writeString(dir.resolve("state.json"), "3");
+            throw new PeftException(io.github.peft4j.spi.StandardErrorCode.WRITE_FAILED, "interrupted");
+        })).isInstanceOf(PeftException.class);
+        assertThat(Files.readString(checkpoint.resolve("state.json"))).isEqualTo("2");
+        assertThat(AtomicFiles.existingDirectory(checkpoint)).contains(checkpoint);
+    }
+
+    @Test
+    void aSwapCutShortLeavesTheOldDirectoryFindable() throws IOException {
+        Path checkpoint = directory.resolve("checkpoint");
+        Path old = directory.resolve("checkpoint.old");
+        Files.createDirectories(old);
+
+        assertThat(AtomicFiles.existingDirectory(checkpoint)).contains(old);
+        assertThat(AtomicFiles.existingDirectory(directory.resolve("absent"))).isEmpty();
+    }
 }

@@ -8,13 +8,18 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.tokenizer.HfTextTokenizer;
 import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -83,6 +88,20 @@ final class Gpt2Backend implements ModelBackend {
             hidden = hidden.get(new NDIndex(":, {}:", inputs.virtualLength));
         }
         return transformer.logits(hidden);
+    }
+
+    @Override
+    public List<KeyValuePrefix> keyValues(NDArray tokenIds, AttentionSite site) {
+        if (site != AttentionSite.DECODER_SELF) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "GPT-2 has only decoder self-attention; there is no " + site);
+        }
+        Gpt2Inputs inputs = Gpt2Inputs.of(ForwardInput.of(tokenIds), AdapterHooks.NONE, geometry());
+        if (inputs.batch != 1) {
+            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "keyValues takes one row of tokens, [1, T]; got " + tokenIds.getShape());
+        }
+        return run(tokenIds.getManager(), inputs).present().stream()
+                .map(kv -> new KeyValuePrefix(kv.keys(), kv.values()))
+                .toList();
     }
 
     @Override

@@ -10,9 +10,9 @@ import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.Stack;
+import io.github.peft4j.testing.Golden;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,12 +23,7 @@ import java.util.Optional;
 /** A forward case of the golden vectors (test resources {@code golden/}): inputs, optional prefix, expected logits. */
 record GoldenCase(String name, boolean peftPositions, boolean compareMaskedOnly, Map<String, NDArray> tensors) {
     static Path resource(String path) {
-        try {
-            return Path.of(GoldenCase.class.getResource("/golden/" + path).toURI());
-        }
-        catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return Golden.resolve(path);
     }
 
     static Path model() {

@@ -1,0 +1,300 @@
+package io.github.peft4j.adapter.prefix;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.format.LayerPrefixes;
+import io.github.peft4j.core.format.PrefixFiles;
+import io.github.peft4j.spi.AdapterContext;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.AttentionSite;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.KeyValuePrefix;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ModelGeometry;
+import io.github.peft4j.spi.ParameterEfficientAdapter;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.Stack;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * Prefix-tuning (Li &amp; Liang 2021) bound to one model: trainable keys and values prepended to the attention of
+ * every layer, optionally reparameterised by an MLP.
+ *
+ * <p>Each attention site of the model ({@link #sites}) is an independent part with its own parameters, named as
+ * Hugging Face PEFT's {@code PrefixEncoder} names them: {@code prefix_module.embedding.weight} and, with an MLP,
+ * {@code prefix_module.transform.{0,2}.{weight,bias}} for a decoder-only model; with several parts
+ * {@code prefix_module.{encoder,decoder,cross}.*}.
+ *
+ * <p>{@link #hooks} runs each part's MLP once per forward pass, in the caller's grad mode and in the pass's
+ * manager, so that gradients reach the parameters inside a gradient collector and the pass's arrays are freed
+ * with it. Not thread-safe: dropout draws from one seeded generator.
+ */
+public final class PrefixAdapter implements ParameterEfficientAdapter {
+    private static final String NAME_ROOT = "prefix_module.";
+
+    private final PrefixConfig config;
+    private final ModelBackend backend;
+    private final NDManager manager;
+    private final List<PrefixEncoder> parts;
+    private final Map<String, NDArray> parameters;
+    private final RandomGenerator dropoutRandom;
+
+    private PrefixAdapter(PrefixConfig config, ModelBackend backend, NDManager manager, List<PrefixEncoder> parts, RandomGenerator dropoutRandom) {
+        this.config = config;
+        this.backend = backend;
+        this.manager = manager;
+        this.parts = List.copyOf(parts);
+        Map<String, NDArray> all = new LinkedHashMap<>();
+        parts.forEach(part -> all.putAll(part.parameters()));
+        this.parameters = Collections.unmodifiableMap(all);
+        this.dropoutRandom = dropoutRandom;
+    }
+
+    /**
+     * Creates the adapter for {@code context}'s model, its parameters in a sub-manager of {@code context}'s manager.
+     * Random values come from {@link AdapterContext#seed()}; {@code init=words} runs the frozen model over the words
+     * (and, with an MLP, fits the MLP to their keys and values, which opens a gradient collector: do not call it
+     * inside one).
+     *
+     * @throws PeftException {@link StandardErrorCode#UNSUPPORTED_INJECTION_POINT} if the backend does not offer
+     *     {@link InjectionPoint#ATTENTION_PREFIX}; {@link StandardErrorCode#INVALID_ARGUMENT} if the settings do not
+     *     fit the model or the starting point
+     */
+    public static PrefixAdapter create(PrefixConfig config, AdapterContext context) {
+        ModelBackend backend = context.backend();
+        if (!backend.injectionPoints().contains(InjectionPoint.ATTENTION_PREFIX)) {
+            throw new PeftException(StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "Prefix-tuning prepends keys and values to attention (ATTENTION_PREFIX), which the "
+                    + backend.family() + " backend does not offer; it offers " + backend.injectionPoints());
+        }
+        ModelGeometry geometry = backend.geometry();
+        List<AttentionSite> sites = sites(geometry);
+        List<String> namePrefixes = sites.stream().map(site -> namePrefix(site, sites.size())).toList();
+        SplittableRandom seeds = new SplittableRandom(context.seed());
+        RandomGenerator initRandom = seeds.split();
+        RandomGenerator dropoutRandom = seeds.split();
+
+        NDManager manager = context.manager().newSubManager();
+        try (NDManager scratch = manager.newSubManager()) {
+            Start start = switch (config.init()) {
+                case RANDOM -> randomStart(config, geometry, sites, initRandom);
+                case WORDS -> wordsStart(config, backend, sites, initRandom, scratch);
+                case FILE -> fileStart(config, geometry, sites, namePrefixes, scratch);
+            };
+            List<PrefixEncoder> parts = new ArrayList<>();
+            for (int part = 0; part < sites.size(); part++) {
+                AttentionSite site = sites.get(part);
+                Map<String, float[]> values = start.values().get(part);
+                Map<String, NDArray> arrays = new LinkedHashMap<>();
+                shapes(start.length(), start.mlpWidth(), geometry, site).forEach((name, shape) -> arrays.put(name, manager.create(values.get(name), shape)));
+                PrefixEncoder encoder = new PrefixEncoder(site, namePrefixes.get(part), start.length(), start.mlpWidth(), geometry, arrays);
+                if (start.mlpTargets().isPresent()) {
+                    Shape rows = new Shape(start.length(), PrefixEncoder.rowWidth(geometry, site));
+                    MlpFit.fit(encoder, scratch.create(start.mlpTargets().get().get(part), rows), scratch);
+                }
+                parts.add(encoder);
+            }
+            return new PrefixAdapter(config, backend, manager, parts, dropoutRandom);
+        }
+        catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Where the parameters start.
+     *
+     * @param values per part, by short parameter name
+     * @param mlpTargets per part, rows {@code [P, L*2*d]} the MLP is to be fitted to first
+     */
+    private record Start(int length, int mlpWidth, List<Map<String, float[]>> values, Optional<List<float[]>> mlpTargets) {}
+
+    private static Start randomStart(PrefixConfig config, ModelGeometry geometry, List<AttentionSite> sites, RandomGenerator random) {
+        int length = config.length().orElse(PrefixConfig.DEFAULT_LENGTH);
+        int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
+        return new Start(length, mlpWidth, randomValues(length, mlpWidth, geometry, sites, random), Optional.empty());
+    }
+
+    private static List<Map<String, float[]>> randomValues(int length, int mlpWidth, ModelGeometry geometry, List<AttentionSite> sites, RandomGenerator random) {
+        return sites.stream().map(site -> PrefixInitialisation.random(shapes(length, mlpWidth, geometry, site), random)).toList();
+    }
+
+    /** Flat: the words' rows are the prefix. With an MLP: random modules, then fitted to the rows. */
+    private static Start wordsStart(PrefixConfig config, ModelBackend backend, List<AttentionSite> sites, RandomGenerator random, NDManager scratch) {
+        long[] ids = PrefixInitialisation.wordIds(config, backend);
+        int length = PrefixInitialisation.agree(PrefixConfig.LENGTH, config.length(), ids.length, "the " + ids.length + " tokens of the init words");
+        int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
+        List<float[]> rows = sites.stream().map(site -> PrefixInitialisation.wordRows(backend, ids, site, scratch)).toList();
+        if (mlpWidth == 0) {
+            return new Start(length, 0, rows.stream().map(row -> Map.of(PrefixEncoder.EMBEDDING, row)).toList(), Optional.empty());
+        }
+        return new Start(length, mlpWidth, randomValues(length, mlpWidth, backend.geometry(), sites, random), Optional.of(rows));
+    }
+
+    private static Start fileStart(PrefixConfig config, ModelGeometry geometry, List<AttentionSite> sites, List<String> namePrefixes, NDManager scratch) {
+        Path file = config.initFile().orElseThrow();
+        PrefixInitialisation.FileStart start = PrefixInitialisation.fromFile(file, sites, namePrefixes, geometry, scratch);
+        String source = PrefixConfig.INIT_FILE + " " + file;
+        int length = PrefixInitialisation.agree(PrefixConfig.LENGTH, config.length(), start.length(), source);
+        int mlpWidth = PrefixInitialisation.agree(PrefixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+        return new Start(length, mlpWidth, start.values(), Optional.empty());
+    }
+
+    /**
+     * The attention sites a model has, each of which gets its own prefix: a decoder-only model's decoder
+     * self-attention; an encoder-decoder model's encoder self-attention, decoder self-attention and decoder
+     * cross-attention (Li &amp; Liang's three prefixes).
+     */
+    public static List<AttentionSite> sites(ModelGeometry geometry) {
+        return geometry.isEncoderDecoder()
+                ? List.of(AttentionSite.ENCODER_SELF, AttentionSite.DECODER_SELF, AttentionSite.DECODER_CROSS)
+                : List.of(AttentionSite.DECODER_SELF);
+    }
+
+    private static String namePrefix(AttentionSite site, int parts) {
+        if (parts == 1) {
+            return NAME_ROOT;
+        }
+        return NAME_ROOT + switch (site) {
+            case ENCODER_SELF -> "encoder.";
+            case DECODER_SELF -> "decoder.";
+            case DECODER_CROSS -> "cross.";
+        };
+    }
+
+    private static Map<String, Shape> shapes(int length, int mlpWidth, ModelGeometry geometry, AttentionSite site) {
+        return PrefixEncoder.shapes(length, mlpWidth, geometry.hiddenSize(), PrefixEncoder.rowWidth(geometry, site));
+    }
+
+    @Override
+    public String method() {
+        return PrefixAdapterProvider.NAME;
+    }
+
+    /** The number of virtual tokens P of every part. */
+    public int prefixLength() {
+        return parts.get(0).length();
+    }
+
+    /** The MLP's hidden width k; 0 when the prefix is trained directly. */
+    public int mlpWidth() {
+        return parts.get(0).mlpWidth();
+    }
+
+    /** The parts' attention sites, in the order of {@link #trainableParameters()}. */
+    public List<AttentionSite> sites() {
+        return parts.stream().map(PrefixEncoder::site).toList();
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return parameters;
+    }
+
+    /**
+     * Per layer, keys and values {@code [1, heads, P, headDim]} ({@code [batch, ...]} with dropout, which draws a
+     * mask for each row as Li &amp; Liang's code does), all in {@code context}'s manager.
+     */
+    @Override
+    public AdapterHooks hooks(ForwardContext context) {
+        boolean dropout = context.training() && config.dropout() > 0;
+        Map<AttentionSite, LayerPrefixes> prefixes = new EnumMap<>(AttentionSite.class);
+        for (PrefixEncoder part : parts) {
+            LayerPrefixes prefix = LayerPrefixes.fromRows(part.rows(context.manager()), backend.geometry(), part.site(), positionOffset(part));
+            prefixes.put(part.site(), dropout ? withDropout(prefix, context) : prefix);
+        }
+        return new AdapterHooks() {
+            @Override
+            public Optional<KeyValuePrefix> attentionPrefix(AttentionSite site, int layer) {
+                LayerPrefixes prefix = prefixes.get(site);
+                return prefix == null || layer >= prefix.layers().size() ? Optional.empty() : Optional.of(prefix.layers().get(layer));
+            }
+
+            @Override
+            public int positionOffset(Stack stack) {
+                LayerPrefixes prefix = prefixes.get(stack == Stack.ENCODER ? AttentionSite.ENCODER_SELF : AttentionSite.DECODER_SELF);
+                return prefix == null ? 0 : prefix.positionOffset();
+            }
+        };
+    }
+
+    /** P for a self-attention part with {@code positions=peft}; cross-attention does not number tokens. */
+    private int positionOffset(PrefixEncoder part) {
+        boolean numbersTokens = part.site() != AttentionSite.DECODER_CROSS;
+        return numbersTokens && config.positions() == PrefixConfig.Positions.PEFT ? part.length() : 0;
+    }
+
+    /** Inverted dropout as {@code torch.nn.Dropout}: kept entries are scaled by 1 / (1 - p). */
+    private LayerPrefixes withDropout(LayerPrefixes prefix, ForwardContext context) {
+        float kept = (float) (1 / (1 - config.dropout()));
+        List<KeyValuePrefix> layers = new ArrayList<>();
+        for (KeyValuePrefix layer : prefix.layers()) {
+            long[] shape = layer.keys().getShape().getShape();
+            Shape batched = new Shape(context.batchSize(), shape[1], shape[2], shape[3]);
+            layers.add(new KeyValuePrefix(
+                    layer.keys().mul(mask(context.manager(), batched, kept)),
+                    layer.values().mul(mask(context.manager(), batched, kept))));
+        }
+        return new LayerPrefixes(prefix.site(), layers, prefix.positionOffset());
+    }
+
+    private NDArray mask(NDManager pass, Shape shape, float kept) {
+        float[] mask = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = dropoutRandom.nextDouble() < config.dropout() ? 0f : kept;
+        }
+        return pass.create(mask, shape);
+    }
+
+    @Override
+    public PrefixConfig config() {
+        return config;
+    }
+
+    /**
+     * Writes the prefix with the MLP applied (and dropped) as a Hugging Face PEFT prefix-tuning directory, with
+     * {@code base_model_name_or_path} set to the backend's family (e.g. {@code gpt2}), since a backend does not
+     * know the name its model was published under. PEFT numbers real tokens from P, so only a decoder-only model's
+     * prefix trained with {@code positions=peft} can be exported this way.
+     */
+    @Override
+    public void export(Path directory) {
+        if (config.positions() != PrefixConfig.Positions.PEFT) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT prefix directory numbers real tokens from P; this prefix was trained with "
+                    + PrefixConfig.POSITIONS + "=" + config.positions().setting() + ", which the format cannot record");
+        }
+        if (parts.size() != 1) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT causal-LM prefix directory holds one decoder self-attention prefix; this adapter has "
+                    + sites() + " and cannot be exported to it");
+        }
+        PrefixEncoder part = parts.get(0);
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray rows = part.rows(scratch).stopGradient();
+            LayerPrefixes prefix = LayerPrefixes.fromRows(rows, backend.geometry(), part.site(), positionOffset(part));
+            PrefixFiles.writePeftDirectory(directory, prefix, backend.geometry(), backend.family());
+        }
+    }
+
+    @Override
+    public long exportedParameterCount() {
+        return parts.stream().mapToLong(PrefixEncoder::exportedSize).sum();
+    }
+
+    /** Frees the parameters (and any gradients attached to them). */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

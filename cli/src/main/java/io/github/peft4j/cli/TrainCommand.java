@@ -1,0 +1,252 @@
+package io.github.peft4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.safetensors.SafetensorsWriter;
+import io.github.peft4j.core.training.BaseWeights;
+import io.github.peft4j.core.training.JsonlExamples;
+import io.github.peft4j.core.training.MetricsLog;
+import io.github.peft4j.core.training.ProgressBar;
+import io.github.peft4j.core.training.RunManifest;
+import io.github.peft4j.core.training.StepMetrics;
+import io.github.peft4j.core.training.Trainer;
+import io.github.peft4j.core.training.TrainingConfig;
+import io.github.peft4j.core.training.TrainingExample;
+import io.github.peft4j.core.training.TrainingListener;
+import io.github.peft4j.core.training.TrainingResult;
+import io.github.peft4j.spi.AdapterContext;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ParameterEfficientAdapter;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j train}: prefix-tuning (or any adapter method, or a fine-tuning baseline) on JSONL pairs. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an adapter (or a fine-tuning baseline) on JSONL pairs {\"source\": ..., \"target\": ...} (text, or token ids)",
+                "with the base model frozen. Prints the loss of every step; writes RUN_DIR/run.json, metrics.jsonl, checkpoint/ (for",
+                "--resume), adapter/ (the exported adapter) and best/ (the adapter with the best dev loss, with --dev)."})
+final class TrainCommand implements Callable<Integer> {
+    private static final String FULL = "full";
+    private static final String TOP_K = "top-k";
+
+    private final ModelLoader loader;
+    private final PluginRegistry registry;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "Run directory to create (or to continue with --resume).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint; every other option comes from its run.json.")
+    boolean resume;
+
+    @Option(names = "--model", description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--method", defaultValue = "prefix", description = "prefix (default), another adapter from 'peft4j plugins', or the baselines full / top-k.")
+    String method;
+
+    @Option(names = "--data", description = "Training pairs, JSON Lines.")
+    Path data;
+
+    @Option(names = "--dev", description = "Dev pairs for evaluation, early stopping and best-checkpoint keeping.")
+    Path dev;
+
+    @Option(names = "--prefix-length", description = "Virtual tokens P (adapter setting 'length'). Default: the method's (10 for prefix).")
+    Integer prefixLength;
+
+    @Option(names = "--mlp-width", description = "Width k of the reparameterisation MLP; 0 = train the prefix directly. Default: the method's (512).")
+    Integer mlpWidth;
+
+    @Option(names = "--init", description = "Start from this safetensors file of the method's parameters (e.g. prefix_module.* tensors).")
+    Path init;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other setting of the method, e.g. --set dropout=0.1 --set init=words --set init-text=\"table-to-text:\".")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--top-k", defaultValue = "2", description = "Layers trained by --method top-k. Default: ${DEFAULT-VALUE}.")
+    int topK;
+
+    @Option(names = "--lr", defaultValue = "8e-5", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (the paper's E2E).")
+    double learningRate;
+
+    @Option(names = "--schedule", defaultValue = "linear", description = "constant or linear (warmup, then linear decay). Default: ${DEFAULT-VALUE}.")
+    TrainingConfig.Schedule schedule;
+
+    @Option(names = "--warmup", defaultValue = "0", description = "Warmup steps. Default: ${DEFAULT-VALUE}.")
+    long warmup;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--steps", description = "Stop after this many optimizer steps (overrides --epochs).")
+    Long steps;
+
+    @Option(names = "--batch-size", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Batches per optimizer step. Default: ${DEFAULT-VALUE}.")
+    int gradientAccumulation;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping; 0 = off. Default: ${DEFAULT-VALUE}.")
+    double maxGradNorm;
+
+    @Option(names = "--weight-decay", defaultValue = "0.0", description = "Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--no-shuffle", description = "Keep the data order.")
+    boolean noShuffle;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seeds shuffling and initialisation. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate on --dev every N steps; 0 = every epoch. Default: ${DEFAULT-VALUE}.")
+    long evalEvery;
+
+    @Option(names = "--early-stopping", defaultValue = "0", description = "Stop after N evaluations without improvement; 0 = off. Default: ${DEFAULT-VALUE}.")
+    int patience;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", description = "Write a checkpoint every N steps (and at the end). Default: ${DEFAULT-VALUE}.")
+    long checkpointEvery;
+
+    @Inject
+    TrainCommand(ModelLoader loader, PluginRegistry registry) {
+        this.loader = loader;
+        this.registry = registry;
+    }
+
+    @Override
+    public Integer call() {
+        RunManifest manifest = resume ? RunManifest.read(out) : newRun();
+        PrintWriter console = spec.commandLine().getOut();
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager)) {
+            long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
+            List<TrainingExample> train = JsonlExamples.read(manifest.data(), backend.tokenizer(), eos);
+            List<TrainingExample> devExamples = manifest.dev().map(d -> JsonlExamples.read(d, backend.tokenizer(), eos)).orElse(List.of());
+            Session session = open(manifest, backend, manager);
+            try {
+                reportParameters(console, backend, session);
+                List<TrainingListener> listeners = List.of(ProgressBar.on(spec.commandLine().getErr()), new MetricsLog(out), stepPrinter(console));
+                TrainingResult result = new Trainer(backend, session.trainable, manifest.training(), eos, listeners)
+                        .train(train, devExamples, Optional.of(out), manifest.checkpointEverySteps(), session.export);
+                AtomicFiles.replaceDirectory(out.resolve("adapter"), session.export);
+                console.printf(Locale.ROOT, "Finished after %d steps. Run directory: %s (adapter/ is the exported %s%s)%n", result.steps(), out,
+                        manifest.method(), devExamples.isEmpty() ? "" : "; best/ has the best dev loss");
+            }
+            finally {
+                session.close();
+            }
+        }
+        return 0;
+    }
+
+    private RunManifest newRun() {
+        if (model == null || data == null) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A new run needs --model and --data (or --resume to continue " + out + ")");
+        }
+        if (Files.exists(out.resolve(RunManifest.FILE_NAME))) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, out + " already holds a run: add --resume to continue it, or choose another --out");
+        }
+        Map<String, String> methodSettings = new LinkedHashMap<>(settings);
+        if (method.equals(TOP_K)) {
+            methodSettings.put("layers", Integer.toString(topK));
+        }
+        else if (!method.equals(FULL)) {
+            if (prefixLength != null) {
+                methodSettings.put("length", prefixLength.toString());
+            }
+            if (mlpWidth != null) {
+                methodSettings.put("mlp-width", mlpWidth.toString());
+            }
+            if (init != null) {
+                methodSettings.put("init-file", init.toAbsolutePath().toString());
+            }
+            registry.adapter(method).parseConfig(methodSettings);
+        }
+        TrainingConfig training = new TrainingConfig(learningRate, schedule, warmup, epochs,
+                steps == null ? OptionalLong.empty() : OptionalLong.of(steps), batchSize, gradientAccumulation, maxGradNorm, weightDecay,
+                !noShuffle, seed, evalEvery, patience);
+        RunManifest manifest = new RunManifest(model, method, methodSettings, training, data, Optional.ofNullable(dev), checkpointEvery);
+        try {
+            Files.createDirectories(out);
+        }
+        catch (IOException e) {
+            throw new PeftException(StandardErrorCode.WRITE_FAILED, "Cannot create " + out + ": " + e, e);
+        }
+        manifest.write(out);
+        return manifest;
+    }
+
+    /** What a run trains and how it is exported. */
+    private record Session(Trainer.Trainable trainable, Consumer<Path> export, OptionalLong exportedParameters, Optional<ParameterEfficientAdapter> adapter)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            adapter.ifPresent(ParameterEfficientAdapter::close);
+        }
+    }
+
+    private Session open(RunManifest manifest, ModelBackend backend, NDManager manager) {
+        if (manifest.method().equals(FULL) || manifest.method().equals(TOP_K)) {
+            BaseWeights weights = manifest.method().equals(FULL) ? BaseWeights.all(backend)
+                    : BaseWeights.topLayers(backend, Integer.parseInt(manifest.settings().get("layers")));
+            Consumer<Path> export = directory -> SafetensorsWriter.write(directory.resolve("trained-weights.safetensors"), weights.parameters(), Map.of("format", "pt"));
+            return new Session(weights, export, OptionalLong.empty(), Optional.empty());
+        }
+        ParameterEfficientAdapter adapter = registry.adapter(manifest.method())
+                .create(manifest.settings(), new AdapterContext(backend, manager, manifest.training().seed()));
+        Trainer.Trainable trainable = new Trainer.Trainable() {
+            @Override
+            public Map<String, NDArray> parameters() {
+                return adapter.trainableParameters();
+            }
+
+            @Override
+            public AdapterHooks hooks(ForwardContext context) {
+                return adapter.hooks(context);
+            }
+        };
+        return new Session(trainable, adapter::export, OptionalLong.of(adapter.exportedParameterCount()), Optional.of(adapter));
+    }
+
+    private static void reportParameters(PrintWriter console, ModelBackend backend, Session session) {
+        long base = backend.baseParameters().values().stream().mapToLong(NDArray::size).sum();
+        long trained = session.trainable.parameters().values().stream().mapToLong(NDArray::size).sum();
+        console.printf(Locale.ROOT, "Parameters: base model %,d; trained %,d (%.3f%% of the base)%n", base, trained, 100.0 * trained / base);
+        session.exportedParameters.ifPresent(exported -> console.printf(Locale.ROOT,
+                "Exported adapter: %,d parameters (%.3f%% of the base); the rest (e.g. the reparameterisation MLP) is dropped at export%n",
+                exported, 100.0 * exported / base));
+    }
+
+    private static TrainingListener stepPrinter(PrintWriter console) {
+        return new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics step) {
+                console.printf(Locale.ROOT, "step %d loss %.6f lr %.3e%n", step.step(), step.loss(), step.learningRate());
+                console.flush();
+            }
+        };
+    }
+}

@@ -1,0 +1,107 @@
+package io.github.peft4j.core.training;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads training pairs from JSON Lines: {@code {"source": ..., "target": ...}} per line, each side either text or
+ * a list of token ids. Ids are used as they are (the golden protocol). Text is laid out as Li &amp; Liang's GPT-2
+ * code does: {@code source <eos> " " + target <eos>}, the source with its separator unscored and the target,
+ * with its end-of-sequence, scored, so that generation learns where to stop. Blank lines are skipped.
+ */
+public final class JsonlExamples {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonlExamples() {}
+
+    public static List<TrainingExample> read(Path file, Optional<TextTokenizer> tokenizer, long eosId) {
+        List<TrainingExample> examples = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (!line.isBlank()) {
+                    examples.add(parse(file, number, line, tokenizer, eosId));
+                }
+            }
+        }
+        catch (NoSuchFileException e) {
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Data file " + file + " does not exist");
+        }
+        catch (IOException e) {
+            throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Cannot read data file " + file + ": " + e, e);
+        }
+        if (examples.isEmpty()) {
+            throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Data file " + file + " has no examples");
+        }
+        return examples;
+    }
+
+    private static TrainingExample parse(Path file, int number, String line, Optional<TextTokenizer> tokenizer, long eosId) {
+        JsonNode row;
+        try {
+            row = JSON.readTree(line);
+        }
+        catch (JsonProcessingException e) {
+            throw bad(file, number, "is not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (row == null || !row.isObject() || !row.has("source") || !row.has("target")) {
+            throw bad(file, number, "must be an object with \"source\" and \"target\"");
+        }
+        JsonNode source = row.get("source");
+        JsonNode target = row.get("target");
+        if (source.isArray() && target.isArray()) {
+            return example(file, number, ids(file, number, "source", source), ids(file, number, "target", target));
+        }
+        if (source.isTextual() && target.isTextual()) {
+            TextTokenizer text = tokenizer.orElseThrow(() -> bad(file, number,
+                    "holds text, but the model has no tokenizer files; give token ids or add tokenizer.json to the model"));
+            return example(file, number, append(text.encode(source.asText()), eosId), append(text.encode(" " + target.asText()), eosId));
+        }
+        throw bad(file, number, "must give \"source\" and \"target\" both as text or both as lists of token ids");
+    }
+
+    private static TrainingExample example(Path file, int number, long[] source, long[] target) {
+        if (target.length == 0) {
+            throw bad(file, number, "has an empty target");
+        }
+        return new TrainingExample(source, target);
+    }
+
+    private static long[] ids(Path file, int number, String side, JsonNode array) {
+        long[] ids = new long[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode id = array.get(i);
+            if (!id.isIntegralNumber() || id.asLong() < 0) {
+                throw bad(file, number, "has \"" + side + "\" item " + id + ", not a token id");
+            }
+            ids[i] = id.asLong();
+        }
+        return ids;
+    }
+
+    private static long[] append(long[] ids, long id) {
+        long[] longer = Arrays.copyOf(ids, ids.length + 1);
+        longer[ids.length] = id;
+        return longer;
+    }
+
+    private static PeftException bad(Path file, int number, String problem) {
+        return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ":" + number + ": the row " + problem);
+    }
+}

@@ -1,0 +1,212 @@
+package io.github.peft4j.core.training;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.training.optim.AdamW;
+import io.github.peft4j.core.training.optim.AdamWConfig;
+import io.github.peft4j.core.training.optim.GradientClipping;
+import io.github.peft4j.core.training.optim.LearningRateSchedule;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Trains a set of parameters of a frozen backend on causal-LM examples. What is trained is given as its
+ * parameters and the hooks they produce: an adapter's parameters and hooks, or (for the paper's baselines) some of
+ * the backend's own weights with {@link AdapterHooks#NONE}.
+ *
+ * <p>Each optimizer step runs in its own sub-manager that is closed afterwards, so memory stays flat; the
+ * gradients of the trainable parameters are the only arrays that outlive a step. With a run directory, a
+ * checkpoint is written every {@code checkpointEverySteps} steps and at the end, and a run started on a directory
+ * that holds one continues exactly where it stopped (same data order, parameters and optimizer moments).
+ */
+public final class Trainer {
+    /** What is trained. */
+    public interface Trainable {
+        /** The parameters the optimizer updates, by stable name. */
+        Map<String, NDArray> parameters();
+
+        /** The hooks of one forward pass (computed from the parameters inside the gradient collector). */
+        AdapterHooks hooks(ForwardContext context);
+    }
+
+    private final ModelBackend backend;
+    private final Trainable trainable;
+    private final TrainingConfig config;
+    private final long padId;
+    private final List<TrainingListener> listeners;
+
+    public Trainer(ModelBackend backend, Trainable trainable, TrainingConfig config, long padId, List<TrainingListener> listeners) {
+        this.backend = requireNonNull(backend, "backend");
+        this.trainable = requireNonNull(trainable, "trainable");
+        this.config = requireNonNull(config, "config");
+        this.padId = padId;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * Trains on {@code train}, evaluating on {@code dev} (may be empty).
+     *
+     * @param runDirectory where checkpoints go; a checkpoint already there is resumed
+     * @param checkpointEverySteps write a checkpoint this often (0 = only at the end)
+     * @param saveBest fills a directory with the model whenever the dev loss improves (e.g. an adapter export); it
+     *     replaces {@code runDirectory/best} atomically
+     */
+    public TrainingResult train(List<TrainingExample> train, List<TrainingExample> dev, Optional<Path> runDirectory,
+            long checkpointEverySteps, Consumer<Path> saveBest) {
+        if (train.isEmpty()) {
+            throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "The training set is empty");
+        }
+        Map<String, NDArray> parameters = trainable.parameters();
+        NDManager root = parameters.values().iterator().next().getManager().newSubManager();
+        parameters.values().forEach(p -> p.setRequiresGradient(true));
+        try (AdamW optimizer = new AdamW(parameters, new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()))) {
+            Optional<Path> checkpointDirectory = runDirectory.map(run -> run.resolve("checkpoint"));
+            TrainingCheckpoint.State state = checkpointDirectory
+                    .flatMap(dir -> TrainingCheckpoint.load(dir, parameters, optimizer, root))
+                    .orElse(TrainingCheckpoint.State.start());
+            long totalSteps = config.totalSteps(train.size());
+            long stepsPerEpoch = config.stepsPerEpoch(train.size());
+            LearningRateSchedule schedule = config.schedule() == TrainingConfig.Schedule.LINEAR
+                    ? LearningRateSchedule.linear(config.learningRate(), config.warmupSteps(), totalSteps)
+                    : LearningRateSchedule.constant(config.learningRate());
+            long parameterCount = parameters.values().stream().mapToLong(NDArray::size).sum();
+            TrainingPlan plan = new TrainingPlan(state.step() + 1, totalSteps, stepsPerEpoch, train.size(), parameterCount);
+            listeners.forEach(l -> l.onStart(plan));
+
+            boolean stoppedEarly = false;
+            while (state.step() < totalSteps && !stoppedEarly) {
+                List<List<TrainingExample>> batches = batchesOf(train, state.epoch());
+                int batchIndex = state.batchInEpoch();
+                while (batchIndex < batches.size() && state.step() < totalSteps) {
+                    int take = Math.min(config.gradientAccumulation(), batches.size() - batchIndex);
+                    StepMetrics metrics = step(root, optimizer, batches.subList(batchIndex, batchIndex + take), schedule, state, totalSteps);
+                    batchIndex += take;
+                    state = new TrainingCheckpoint.State(metrics.step(), state.epoch(), batchIndex, metrics.loss(), state.bestDevLoss(),
+                            state.evaluationsWithoutImprovement());
+                    listeners.forEach(l -> l.onStep(metrics));
+                    boolean endOfEpoch = batchIndex >= batches.size();
+                    boolean evaluate = !dev.isEmpty() && (config.evalEverySteps() > 0 ? state.step() % config.evalEverySteps() == 0 : endOfEpoch);
+                    if (evaluate) {
+                        state = evaluate(root, dev, state, runDirectory.map(run -> run.resolve("best")), saveBest);
+                        stoppedEarly = config.earlyStoppingPatience() > 0 && state.evaluationsWithoutImprovement() >= config.earlyStoppingPatience();
+                    }
+                    if (endOfEpoch) {
+                        state = new TrainingCheckpoint.State(state.step(), state.epoch() + 1, 0, state.lastLoss(), state.bestDevLoss(),
+                                state.evaluationsWithoutImprovement());
+                    }
+                    boolean last = state.step() >= totalSteps || stoppedEarly;
+                    if (checkpointDirectory.isPresent() && (last || (checkpointEverySteps > 0 && state.step() % checkpointEverySteps == 0))) {
+                        TrainingCheckpoint.save(checkpointDirectory.get(), state, parameters, optimizer);
+                    }
+                    if (stoppedEarly) {
+                        break;
+                    }
+                }
+            }
+            TrainingResult result = new TrainingResult(state.step(), state.lastLoss(),
+                    Double.isNaN(state.bestDevLoss()) ? OptionalDouble.empty() : OptionalDouble.of(state.bestDevLoss()), stoppedEarly);
+            listeners.forEach(l -> l.onEnd(result));
+            return result;
+        }
+        finally {
+            parameters.values().forEach(p -> p.setRequiresGradient(false));
+            root.close();
+        }
+    }
+
+    /** The mean loss per predicted token of {@code examples}, without gradients. */
+    public double evaluate(List<TrainingExample> examples, NDManager manager) {
+        double weighted = 0;
+        long predicted = 0;
+        for (int start = 0; start < examples.size(); start += config.batchSize()) {
+            CausalLmBatch batch = CausalLmBatch.of(examples.subList(start, Math.min(examples.size(), start + config.batchSize())), padId);
+            try (NDManager pass = manager.newSubManager()) {
+                NDArray logits = backend.forward(batch.toInput(pass), trainable.hooks(new ForwardContext(pass, batch.rows(), false)));
+                weighted += CausalLmLoss.mean(logits, batch.labels()).getFloat() * batch.predictedTokens();
+                predicted += batch.predictedTokens();
+            }
+        }
+        return weighted / predicted;
+    }
+
+    private TrainingCheckpoint.State evaluate(NDManager root, List<TrainingExample> dev, TrainingCheckpoint.State state,
+            Optional<Path> bestDirectory, Consumer<Path> saveBest) {
+        double loss = evaluate(dev, root);
+        boolean best = Double.isNaN(state.bestDevLoss()) || loss < state.bestDevLoss();
+        if (best) {
+            bestDirectory.ifPresent(directory -> AtomicFiles.replaceDirectory(directory, saveBest));
+        }
+        EvaluationMetrics metrics = new EvaluationMetrics(state.step(), state.epoch() + 1, loss, best);
+        listeners.forEach(l -> l.onEvaluation(metrics));
+        return new TrainingCheckpoint.State(state.step(), state.epoch(), state.batchInEpoch(), state.lastLoss(),
+                best ? loss : state.bestDevLoss(), best ? 0 : state.evaluationsWithoutImprovement() + 1);
+    }
+
+    private StepMetrics step(NDManager root, AdamW optimizer, List<List<TrainingExample>> microBatches, LearningRateSchedule schedule,
+            TrainingCheckpoint.State state, long totalSteps) {
+        long began = System.nanoTime();
+        double lossSum = 0;
+        long tokens = 0;
+        try (NDManager step = root.newSubManager()) {
+            NDArray accumulation = step.full(new Shape(), (float) microBatches.size());
+            for (List<TrainingExample> examples : microBatches) {
+                CausalLmBatch batch = CausalLmBatch.of(examples, padId);
+                try (GradientCollector collector = step.getEngine().newGradientCollector()) {
+                    AdapterHooks hooks = trainable.hooks(new ForwardContext(step, batch.rows(), true));
+                    NDArray loss = CausalLmLoss.mean(backend.forward(batch.toInput(step), hooks), batch.labels());
+                    collector.backward(microBatches.size() == 1 ? loss : loss.div(accumulation));
+                    lossSum += loss.getFloat();
+                }
+                tokens += batch.tokens();
+            }
+            List<NDArray> parameters = new ArrayList<>(trainable.parameters().values());
+            double gradientNorm = GradientClipping.clipByGlobalNorm(parameters,
+                    config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+            double loss = lossSum / microBatches.size();
+            if (!Double.isFinite(loss) || !Double.isFinite(gradientNorm)) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "Training diverged at step " + (state.step() + 1) + " (loss " + loss
+                        + ", gradient norm " + gradientNorm + "): lower the learning rate or enable gradient clipping");
+            }
+            double rate = schedule.rate(state.step());
+            optimizer.step(rate);
+            for (NDArray parameter : parameters) {
+                // getGradient() hands out a new wrapper each call: close it (the gradient itself lives on).
+                try (NDArray gradient = parameter.getGradient()) {
+                    gradient.subi(gradient);
+                }
+            }
+            return new StepMetrics(state.step() + 1, totalSteps, state.epoch() + 1, loss, rate, gradientNorm, tokens,
+                    (System.nanoTime() - began) / 1e9);
+        }
+    }
+
+    /** The epoch's batches: a seeded shuffle of the examples (or their order), cut into batches. */
+    private List<List<TrainingExample>> batchesOf(List<TrainingExample> examples, int epoch) {
+        List<TrainingExample> order = new ArrayList<>(examples);
+        if (config.shuffle()) {
+            Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
+        }
+        List<List<TrainingExample>> batches = new ArrayList<>();
+        for (int start = 0; start < order.size(); start += config.batchSize()) {
+            batches.add(order.subList(start, Math.min(order.size(), start + config.batchSize())));
+        }
+        return batches;
+    }
+}
