@@ -123,4 +123,38 @@ final class TestTrainCommand {
         assertThat(train.exitCode()).isEqualTo(2);
         assertThat(train.err()).startsWith("MALFORMED_DATASET:").contains(data + ":2");
     }
+
+    @ParameterizedTest
+    @CsvSource({"full, 2", "top-k, 1"})
+    void fineTuningBaselinesTrainTheirWeightsAndNeverTouchTheCheckpoint(String method, int layers) throws IOException {
+        Path model = directory.resolve("model");
+        assertThat(CliRun.of("init-model", "--arch", "gpt2", "--layers", "2", "--vocab", "50", "--seed", "3", "--out", model.toString()).exitCode()).isZero();
+        byte[] checkpointBefore = Files.readAllBytes(model.resolve("model.safetensors"));
+        Path data = directory.resolve("data.jsonl");
+        Files.writeString(data, "{\"source\": [1, 2, 3], \"target\": [4, 5, 49]}\n{\"source\": [6, 7], \"target\": [8, 9, 49]}\n");
+        Path run = directory.resolve("run");
+
+        CliRun train = CliRun.of("train", "--model", model.toString(), "--method", method, "--top-k", Integer.toString(layers), "--data", data.toString(),
+                "--lr", "0.01", "--schedule", "constant", "--steps", "8", "--batch-size", "2", "--out", run.toString());
+
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        List<Double> losses = new ArrayList<>();
+        Matcher step = STEP.matcher(train.out());
+        while (step.find()) {
+            losses.add(Double.parseDouble(step.group(2)));
+        }
+        assertThat(losses.get(losses.size() - 1)).isLessThan(losses.get(0));
+        assertThat(Files.readAllBytes(model.resolve("model.safetensors"))).as("the model on disk").isEqualTo(checkpointBefore);
+        try (SafetensorsFile trained = SafetensorsFile.open(run.resolve("adapter/trained-weights.safetensors"));
+                SafetensorsFile original = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+            if (method.equals("full")) {
+                assertThat(trained.names()).containsExactlyInAnyOrderElementsOf(original.names());
+            }
+            else {
+                assertThat(trained.names()).allMatch(name -> name.startsWith("h.1.") || name.startsWith("ln_f.")).contains("h.1.attn.c_attn.weight", "ln_f.weight");
+            }
+            String changed = method.equals("full") ? "wte.weight" : "h.1.mlp.c_fc.weight";
+            assertThat(trained.load(changed, ARRAYS.manager()).toFloatArray()).isNotEqualTo(original.load(changed, ARRAYS.manager()).toFloatArray());
+        }
+    }
 }
