@@ -18,8 +18,6 @@ import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.core.training.TrainingListener;
 import io.github.peft4j.core.training.TrainingResult;
 import io.github.peft4j.spi.AdapterContext;
-import io.github.peft4j.spi.AdapterHooks;
-import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
@@ -217,18 +215,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         ParameterEfficientAdapter adapter = registry.adapter(manifest.method())
                 .create(manifest.settings(), new AdapterContext(backend, manager, manifest.training().seed()));
-        Trainer.Trainable trainable = new Trainer.Trainable() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return adapter.trainableParameters();
-            }
-
-            @Override
-            public AdapterHooks hooks(ForwardContext context) {
-                return adapter.hooks(context);
-            }
-        };
-        return new Session(trainable, adapter::export, OptionalLong.of(adapter.exportedParameterCount()), Optional.of(adapter));
+        return new Session(Trainer.Trainable.of(adapter), adapter::export, OptionalLong.of(adapter.exportedParameterCount()), Optional.of(adapter));
     }
 
     private static void reportParameters(PrintWriter console, ModelBackend backend, Session session) {

@@ -18,8 +18,6 @@ import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.core.training.TrainingListener;
 import io.github.peft4j.core.training.TrainingResult;
 import io.github.peft4j.spi.AdapterContext;
-import io.github.peft4j.spi.AdapterHooks;
-import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.testing.Golden;
@@ -125,8 +123,7 @@ final class TestPrefixTraining {
             assertThat(evaluations.get(best).best()).isTrue();
             assertThat(result.bestDevLoss()).hasValue(evaluations.get(best).loss());
             ParameterEfficientAdapter kept = new PrefixAdapterProvider().load(run.resolve("best"), new AdapterContext(model, manager, 1));
-            Trainer.Trainable keptTrainable = trainable(kept);
-            double keptLoss = new Trainer(model, keptTrainable, config, 0, List.of()).evaluate(dev, manager);
+            double keptLoss = new Trainer(model, Trainer.Trainable.of(kept), config, 0, List.of()).evaluate(dev, manager);
             assertThat(keptLoss).as("best/ holds the adapter of the best evaluation").isCloseTo(evaluations.get(best).loss(), within(1e-5));
             kept.close();
             adapter.close();
@@ -145,22 +142,8 @@ final class TestPrefixTraining {
 
     private static TrainingResult train(ModelBackend model, ParameterEfficientAdapter adapter, TrainingConfig config, List<TrainingExample> train,
             List<TrainingExample> dev, Optional<Path> run, TrainingListener listener) {
-        return new Trainer(model, trainable(adapter), config, model.eosTokenIds().iterator().next(), List.of(listener))
+        return new Trainer(model, Trainer.Trainable.of(adapter), config, model.eosTokenIds().iterator().next(), List.of(listener))
                 .train(train, dev, run, 0, adapter::export);
-    }
-
-    private static Trainer.Trainable trainable(ParameterEfficientAdapter adapter) {
-        return new Trainer.Trainable() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return adapter.trainableParameters();
-            }
-
-            @Override
-            public AdapterHooks hooks(ForwardContext context) {
-                return adapter.hooks(context);
-            }
-        };
     }
 
     private static Map<String, float[]> snapshot(Map<String, NDArray> arrays) {

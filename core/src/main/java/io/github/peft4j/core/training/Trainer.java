@@ -14,6 +14,7 @@ import io.github.peft4j.core.training.optim.LearningRateSchedule;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Path;
@@ -44,6 +45,21 @@ public final class Trainer {
 
         /** The hooks of one forward pass (computed from the parameters inside the gradient collector). */
         AdapterHooks hooks(ForwardContext context);
+
+        /** An adapter's parameters and hooks. */
+        static Trainable of(ParameterEfficientAdapter adapter) {
+            return new Trainable() {
+                @Override
+                public Map<String, NDArray> parameters() {
+                    return adapter.trainableParameters();
+                }
+
+                @Override
+                public AdapterHooks hooks(ForwardContext context) {
+                    return adapter.hooks(context);
+                }
+            };
+        }
     }
 
     private final ModelBackend backend;
