@@ -14,6 +14,8 @@ final class CliModule extends AbstractModule {
         bind(GenerateCommand.class);
         bind(TrainCommand.class);
         bind(ExportCommand.class);
+        bind(PredictCommand.class);
+        bind(EvaluateCommand.class);
         bind(AdapterOptions.class);
         bind(BenchCommand.class);
         bind(BenchLoadCommand.class);

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Parameter-efficient fine-tuning (prefix-tuning) of pretrained language models on the JVM.",
-        subcommands = {PluginsCommand.class, InitModelCommand.class, TokenizeCommand.class, ForwardCommand.class, GenerateCommand.class, TrainCommand.class, ExportCommand.class, BenchCommand.class},
+        subcommands = {PluginsCommand.class, InitModelCommand.class, TokenizeCommand.class, ForwardCommand.class, GenerateCommand.class, TrainCommand.class, ExportCommand.class, PredictCommand.class, EvaluateCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

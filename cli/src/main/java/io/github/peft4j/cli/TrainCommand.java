@@ -17,11 +17,16 @@ import io.github.peft4j.core.training.TrainingConfig;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.core.training.TrainingListener;
 import io.github.peft4j.core.training.TrainingResult;
+import io.github.peft4j.datasets.CausalLmLayout;
+import io.github.peft4j.datasets.Datasets;
+import io.github.peft4j.datasets.LowDataSplit;
+import io.github.peft4j.datasets.Sample;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -66,11 +72,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "prefix", description = "prefix (default), another adapter from 'peft4j plugins', or the baselines full / top-k.")
     String method;
 
-    @Option(names = "--data", description = "Training pairs, JSON Lines.")
+    @Option(names = "--data", description = "Training pairs, JSON Lines; with --dataset, the dataset's directory.")
     Path data;
 
-    @Option(names = "--dev", description = "Dev pairs for evaluation, early stopping and best-checkpoint keeping.")
+    @Option(names = "--dev", description = "Dev pairs (JSON Lines) for evaluation, early stopping and best-checkpoint keeping.")
     Path dev;
+
+    @Option(names = "--dataset", description = "Train on a dataset of the paper: e2e, webnlg, dart, xsum (or jsonl); its dev split is the dev set.")
+    String dataset;
+
+    @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30% of N beside them (the paper's low-data setting).")
+    Integer lowData;
 
     @Option(names = "--prefix-length", description = "Virtual tokens P (adapter setting 'length'). Default: the method's (10 for prefix).")
     Integer prefixLength;
@@ -141,8 +153,11 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager)) {
             long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
-            List<TrainingExample> train = JsonlExamples.read(manifest.data(), backend.tokenizer(), eos);
-            List<TrainingExample> devExamples = manifest.dev().map(d -> JsonlExamples.read(d, backend.tokenizer(), eos)).orElse(List.of());
+            TrainingData examples = manifest.dataset().isPresent() ? datasetExamples(manifest, backend, eos)
+                    : new TrainingData(JsonlExamples.read(manifest.data(), backend.tokenizer(), eos),
+                            manifest.dev().map(d -> JsonlExamples.read(d, backend.tokenizer(), eos)).orElse(List.of()));
+            List<TrainingExample> train = examples.train();
+            List<TrainingExample> devExamples = examples.dev();
             Session session = open(manifest, backend, manager);
             try {
                 reportParameters(console, backend, session);
@@ -158,6 +173,25 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private record TrainingData(List<TrainingExample> train, List<TrainingExample> dev) {}
+
+    /** A named dataset's training split (or a seeded low-data subset) and its dev split, in the paper's layout. */
+    private static TrainingData datasetExamples(RunManifest manifest, ModelBackend backend, long eos) {
+        TextTokenizer tokenizer = Tokenizers.require(backend, manifest.model());
+        String name = manifest.dataset().orElseThrow();
+        List<Sample> train = Datasets.read(name, manifest.data(), "train").samples();
+        List<Sample> dev;
+        if (manifest.lowData().isPresent()) {
+            LowDataSplit subset = LowDataSplit.sample(train, manifest.lowData().getAsInt(), manifest.training().seed());
+            train = subset.train();
+            dev = subset.dev();
+        }
+        else {
+            dev = Datasets.read(name, manifest.data(), "dev").samples();
+        }
+        return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos), CausalLmLayout.examples(dev, tokenizer, eos));
     }
 
     private RunManifest newRun() {
@@ -186,7 +220,11 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig training = new TrainingConfig(learningRate, schedule, warmup, epochs,
                 steps == null ? OptionalLong.empty() : OptionalLong.of(steps), batchSize, gradientAccumulation, maxGradNorm, weightDecay,
                 !noShuffle, seed, evalEvery, patience);
-        RunManifest manifest = new RunManifest(model, method, methodSettings, training, data, Optional.ofNullable(dev), checkpointEvery);
+        if (lowData != null && dataset == null) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--low-data samples a --dataset's training split; add --dataset");
+        }
+        RunManifest manifest = new RunManifest(model, method, methodSettings, training, data, Optional.ofNullable(dev), Optional.ofNullable(dataset),
+                lowData == null ? OptionalInt.empty() : OptionalInt.of(lowData), checkpointEvery);
         try {
             Files.createDirectories(out);
         }

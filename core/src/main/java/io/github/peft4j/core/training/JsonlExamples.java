@@ -13,15 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads training pairs from JSON Lines: {@code {"source": ..., "target": ...}} per line, each side either text or
  * a list of token ids. Ids are used as they are (the golden protocol). Text is laid out as Li &amp; Liang's GPT-2
- * code does: {@code source <eos> " " + target <eos>}, the source with its separator unscored and the target,
- * with its end-of-sequence, scored, so that generation learns where to stop. Blank lines are skipped.
+ * code does ({@link CausalLmText}): the source with its separator unscored, the target with its end-of-text
+ * scored, so that generation learns where to stop. Blank lines are skipped.
  */
 public final class JsonlExamples {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -71,7 +70,7 @@ public final class JsonlExamples {
         if (source.isTextual() && target.isTextual()) {
             TextTokenizer text = tokenizer.orElseThrow(() -> bad(file, number,
                     "holds text, but the model has no tokenizer files; give token ids or add tokenizer.json to the model"));
-            return example(file, number, append(text.encode(source.asText()), eosId), append(text.encode(" " + target.asText()), eosId));
+            return CausalLmText.example(source.asText(), target.asText(), text, eosId);
         }
         throw bad(file, number, "must give \"source\" and \"target\" both as text or both as lists of token ids");
     }
@@ -93,12 +92,6 @@ public final class JsonlExamples {
             ids[i] = id.asLong();
         }
         return ids;
-    }
-
-    private static long[] append(long[] ids, long id) {
-        long[] longer = Arrays.copyOf(ids, ids.length + 1);
-        longer[ids.length] = id;
-        return longer;
     }
 
     private static PeftException bad(Path file, int number, String problem) {

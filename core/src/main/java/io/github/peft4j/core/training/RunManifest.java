@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -22,6 +23,8 @@ import java.util.TreeMap;
  *
  * @param method the adapter method, or {@code full} / {@code top-k} for the baselines
  * @param settings the method's settings (for {@code top-k}: {@code layers})
+ * @param dataset a named dataset whose directory {@code data} is, or empty when {@code data} is a JSONL file
+ * @param lowData train on this many examples of the training split (seeded), with a dev split taken beside them
  */
 public record RunManifest(
         Path model,
@@ -30,6 +33,8 @@ public record RunManifest(
         TrainingConfig training,
         Path data,
         Optional<Path> dev,
+        Optional<String> dataset,
+        OptionalInt lowData,
         long checkpointEverySteps) {
     public static final String FILE_NAME = "run.json";
 
@@ -61,6 +66,8 @@ public record RunManifest(
         t.put("early_stopping_patience", training.earlyStoppingPatience());
         json.put("data", data.toAbsolutePath().toString());
         dev.ifPresent(d -> json.put("dev", d.toAbsolutePath().toString()));
+        dataset.ifPresent(name -> json.put("dataset", name));
+        lowData.ifPresent(size -> json.put("low_data", size));
         json.put("checkpoint_every_steps", checkpointEverySteps);
         AtomicFiles.writeString(runDirectory.resolve(FILE_NAME), json.toPrettyString());
     }
@@ -91,6 +98,8 @@ public record RunManifest(
                     t.path("early_stopping_patience").asInt(0));
             return new RunManifest(Path.of(required(json, "model", file).asText()), required(json, "method", file).asText(), settings, training,
                     Path.of(required(json, "data", file).asText()), json.has("dev") ? Optional.of(Path.of(json.get("dev").asText())) : Optional.empty(),
+                    json.has("dataset") ? Optional.of(json.get("dataset").asText()) : Optional.empty(),
+                    json.has("low_data") ? OptionalInt.of(json.get("low_data").asInt()) : OptionalInt.empty(),
                     json.path("checkpoint_every_steps").asLong(0));
         }
         catch (IOException | IllegalArgumentException e) {

@@ -1,0 +1,156 @@
+package io.github.peft4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import io.github.peft4j.core.generation.GeneratedSequence;
+import io.github.peft4j.core.generation.GenerationConfig;
+import io.github.peft4j.core.generation.Generator;
+import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.training.CausalLmText;
+import io.github.peft4j.datasets.Datasets;
+import io.github.peft4j.datasets.EvaluationItem;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardInput;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code peft4j predict}: beam search over every distinct source of a dataset split. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generate one output per distinct source of a dataset split (in order of first appearance, the form",
+                "'peft4j evaluate' reads), with the paper's decoding settings as defaults: beam 5, 5 to 100 new tokens, newlines",
+                "banned, output cut at the end-of-text token."})
+final class PredictCommand implements Callable<Integer> {
+    private final ModelLoader loader;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory (with tokenizer files).")
+    Path model;
+
+    @Mixin
+    AdapterOptions adapter;
+
+    @Option(names = "--dataset", required = true, description = "e2e, webnlg, dart, xsum or jsonl.")
+    String dataset;
+
+    @Option(names = "--split", defaultValue = "test", description = "train, dev or test. Default: ${DEFAULT-VALUE}.")
+    String split;
+
+    @Option(names = "--data", required = true, description = "The dataset's directory.")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "Predictions file, one line per source (written atomically).")
+    Path out;
+
+    @Option(names = "--beams", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}.")
+    int beams;
+
+    @Option(names = "--max-new-tokens", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--min-new-tokens", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}.")
+    int minNewTokens;
+
+    @Option(names = "--length-penalty", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+    double lengthPenalty;
+
+    @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "Default: ${DEFAULT-VALUE} (off).")
+    int noRepeatNgram;
+
+    @Option(names = "--allow-newlines", description = "Do not ban the tokens that are newlines.")
+    boolean allowNewlines;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Sources decoded together. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--limit", description = "Only the first N sources (a quick look).")
+    Integer limit;
+
+    @Inject
+    PredictCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public Integer call() {
+        List<EvaluationItem> items = Datasets.read(dataset, data, split).evaluationItems();
+        if (limit != null) {
+            items = items.subList(0, Math.min(limit, items.size()));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
+            TextTokenizer tokenizer = Tokenizers.require(backend, model);
+            long eos = backend.eosTokenIds().stream().findFirst().orElseThrow(() -> new PeftException(
+                    StandardErrorCode.MALFORMED_CONFIG, model + "/config.json names no eos_token_id, which ends every output"));
+            GenerationConfig config = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens)
+                    .withLengthPenalty(lengthPenalty).withNoRepeatNgramSize(noRepeatNgram).withEosTokenIds(eos).withPadTokenId(eos)
+                    .withBannedTokenIds(allowNewlines ? new long[0] : newlineTokens(tokenizer));
+            List<String> predictions = new ArrayList<>(items.size());
+            long started = System.nanoTime();
+            for (int start = 0; start < items.size(); start += batchSize) {
+                List<EvaluationItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
+                try (NDManager pass = manager.newSubManager()) {
+                    AdapterHooks hooks = adapter.hooks(backend, pass, batch.size());
+                    List<List<GeneratedSequence>> outputs = Generator.generate(backend, leftPadded(batch, tokenizer, eos, pass), hooks, config);
+                    for (List<GeneratedSequence> output : outputs) {
+                        predictions.add(text(output.get(0).tokens(), tokenizer, eos));
+                    }
+                }
+                progress(err, predictions.size(), items.size(), started);
+            }
+            AtomicFiles.writeString(out, predictions.isEmpty() ? "" : String.join("\n", predictions) + "\n");
+            spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %d predictions to %s%n", predictions.size(), out);
+        }
+        return 0;
+    }
+
+    /** Prompts of a batch, left-padded so that every row ends with its last real token. */
+    private static ForwardInput leftPadded(List<EvaluationItem> batch, TextTokenizer tokenizer, long eos, NDManager manager) {
+        List<long[]> prompts = batch.stream().map(item -> CausalLmText.prompt(item.source(), tokenizer, eos)).toList();
+        int width = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        long[][] ids = new long[prompts.size()][width];
+        long[][] mask = new long[prompts.size()][width];
+        for (int row = 0; row < prompts.size(); row++) {
+            long[] prompt = prompts.get(row);
+            Arrays.fill(ids[row], eos);
+            System.arraycopy(prompt, 0, ids[row], width - prompt.length, prompt.length);
+            Arrays.fill(mask[row], width - prompt.length, width, 1);
+        }
+        return ForwardInput.of(manager.create(ids)).withAttentionMask(manager.create(mask));
+    }
+
+    /** The generated text up to the first end-of-text, on one line. */
+    private static String text(long[] tokens, TextTokenizer tokenizer, long eos) {
+        int end = (int) LongStream.range(0, tokens.length).filter(i -> tokens[(int) i] == eos).findFirst().orElse(tokens.length);
+        return tokenizer.decode(Arrays.copyOf(tokens, end)).replace('\n', ' ').strip();
+    }
+
+    /** Single tokens that stand for newlines (GPT-2: "\n" and "\n\n"), which the paper bans. */
+    private static long[] newlineTokens(TextTokenizer tokenizer) {
+        return Stream.of("\n", "\n\n").map(tokenizer::encode).filter(ids -> ids.length == 1).mapToLong(ids -> ids[0]).distinct().toArray();
+    }
+
+    private static void progress(PrintWriter err, int done, int total, long started) {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double rate = done / Math.max(seconds, 1e-9);
+        err.printf(Locale.ROOT, "predicted %d/%d sources (%.2f/s, ETA %.0fs)%n", done, total, rate, (total - done) / Math.max(rate, 1e-9));
+        err.flush();
+    }
+}

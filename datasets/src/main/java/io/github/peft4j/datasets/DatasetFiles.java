@@ -1,0 +1,93 @@
+package io.github.peft4j.datasets;
+
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Opening dataset files and the errors the readers raise, so that every message names the file and place. */
+final class DatasetFiles {
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
+
+    /** Receives one line of a text file and its 1-based number. */
+    @FunctionalInterface
+    interface LineVisitor {
+        void visit(String line, int number);
+    }
+
+    private DatasetFiles() {}
+
+    /** Visits the lines of a UTF-8 text file in order, without a leading byte order mark. */
+    static void forEachLine(Path file, LineVisitor visitor) {
+        try (BufferedReader reader = open(file)) {
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                visitor.visit(number == 1 ? dropByteOrderMark(line) : line, number);
+            }
+        }
+        catch (IOException e) {
+            throw readFailure(file, e);
+        }
+    }
+
+    /** A strict UTF-8 reader: malformed bytes fail the read instead of turning into replacement characters. */
+    static BufferedReader open(Path file) {
+        try {
+            return new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)));
+        }
+        catch (IOException e) {
+            throw readFailure(file, e);
+        }
+    }
+
+    /** The whole file as strict UTF-8 text. */
+    static String readString(Path file) {
+        try {
+            return dropByteOrderMark(Files.readString(file, StandardCharsets.UTF_8));
+        }
+        catch (IOException e) {
+            throw readFailure(file, e);
+        }
+    }
+
+    /** {@code line} without a leading UTF-8 byte order mark (only the first line of a file can have one). */
+    static String dropByteOrderMark(String line) {
+        return !line.isEmpty() && line.charAt(0) == BYTE_ORDER_MARK ? line.substring(1) : line;
+    }
+
+    static PeftException readFailure(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Data file " + file + " does not exist");
+        }
+        if (e instanceof CharacterCodingException) {
+            return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ": is not UTF-8 text", e);
+        }
+        return new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read data file " + file + ": " + e, e);
+    }
+
+    /** A problem at a line of a text, CSV or JSON file. */
+    static PeftException malformed(Path file, long line, String problem) {
+        return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ":" + line + ": " + problem);
+    }
+
+    /** A problem with one entry of an XML file, named by its {@code eid} and position. */
+    static PeftException malformedEntry(Path file, String entry, String problem) {
+        return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ": " + entry + ": " + problem);
+    }
+
+    /** A problem with the file as a whole. */
+    static PeftException malformedFile(Path file, String problem) {
+        return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ": " + problem);
+    }
+}

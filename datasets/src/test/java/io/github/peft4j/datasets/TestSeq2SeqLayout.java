@@ -1,0 +1,36 @@
+package io.github.peft4j.datasets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.peft4j.core.training.TrainingExample;
+import io.github.peft4j.spi.TextTokenizer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+final class TestSeq2SeqLayout {
+    /** One id per character: the code point. */
+    private static final TextTokenizer CHARACTERS = new TextTokenizer() {
+        @Override
+        public long[] encode(String text) {
+            return text.codePoints().asLongStream().toArray();
+        }
+
+        @Override
+        public String decode(long[] ids) {
+            throw new UnsupportedOperationException();
+        }
+    };
+    private static final long BOS = 0;
+    private static final long EOS = 2;
+
+    @Test
+    void sourceAndTargetAreEachWrappedInBeginAndEnd() {
+        TrainingExample example = Seq2SeqLayout.example(new Sample("Article.", "Sum.", "Article."), CHARACTERS, BOS, EOS);
+
+        assertThat(example.source()).containsExactly(BOS, 'A', 'r', 't', 'i', 'c', 'l', 'e', '.', EOS);
+        assertThat(example.target()).containsExactly(BOS, 'S', 'u', 'm', '.', EOS);
+        assertThat(Seq2SeqLayout.encoderInput("Article.", CHARACTERS, BOS, EOS)).containsExactly(example.source());
+        assertThat(Seq2SeqLayout.examples(List.of(new Sample("a", "b", "a")), CHARACTERS, BOS, EOS))
+                .containsExactly(new TrainingExample(new long[] {BOS, 'a', EOS}, new long[] {BOS, 'b', EOS}));
+    }
+}
