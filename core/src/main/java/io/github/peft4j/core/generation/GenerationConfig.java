@@ -3,6 +3,7 @@ package io.github.peft4j.core.generation;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -25,6 +26,11 @@ import java.util.stream.Collectors;
  * @param numReturnSequences best hypotheses returned per input row, at most {@code numBeams}
  * @param noRepeatNgramSize no n-gram of this size occurs twice in the decoder's sequence (prompt included); 0 is
  *     off
+ * @param forcedBosTokenId the token every row must generate first when its decoder sequence so far is a single
+ *     token (Hugging Face's {@code forced_bos_token_id}, {@code ForcedBOSTokenLogitsProcessor}: BART's decoder
+ *     starts with {@code </s>} and is made to continue with {@code <s>}); empty is off
+ * @param forcedEosTokenId the token every row must generate as its last one, at its {@code maxNewTokens}-th
+ *     token (Hugging Face's {@code forced_eos_token_id}, {@code ForcedEOSTokenLogitsProcessor}); empty is off
  */
 public record GenerationConfig(
         int numBeams,
@@ -36,10 +42,20 @@ public record GenerationConfig(
         Set<Long> eosTokenIds,
         long padTokenId,
         int numReturnSequences,
-        int noRepeatNgramSize) {
+        int noRepeatNgramSize,
+        OptionalLong forcedBosTokenId,
+        OptionalLong forcedEosTokenId) {
     /** Greedy decoding of at most 20 new tokens, no end-of-sequence token, no constraints. */
     public static final GenerationConfig DEFAULT = new GenerationConfig(1, 20, 0, 1.0, false, Set.of(), Set.of(), 0,
             1, 0);
+
+    /** A configuration without forced tokens. */
+    public GenerationConfig(int numBeams, int maxNewTokens, int minNewTokens, double lengthPenalty,
+            boolean earlyStopping, Set<Long> bannedTokenIds, Set<Long> eosTokenIds, long padTokenId,
+            int numReturnSequences, int noRepeatNgramSize) {
+        this(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping, bannedTokenIds, eosTokenIds,
+                padTokenId, numReturnSequences, noRepeatNgramSize, OptionalLong.empty(), OptionalLong.empty());
+    }
 
     public GenerationConfig {
         if (numBeams < 1) {
@@ -67,6 +83,8 @@ public record GenerationConfig(
         if (noRepeatNgramSize < 0) {
             throw invalid("noRepeatNgramSize must be 0 (off) or a positive n-gram size, got " + noRepeatNgramSize);
         }
+        forcedBosTokenId = validForcedId("forcedBosTokenId", forcedBosTokenId);
+        forcedEosTokenId = validForcedId("forcedEosTokenId", forcedEosTokenId);
     }
 
     /** Greedy decoding of at most {@code maxNewTokens} tokens. */
@@ -86,52 +104,88 @@ public record GenerationConfig(
 
     public GenerationConfig withNumBeams(int beams) {
         return new GenerationConfig(beams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping, bannedTokenIds,
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withMaxNewTokens(int tokens) {
         return new GenerationConfig(numBeams, tokens, minNewTokens, lengthPenalty, earlyStopping, bannedTokenIds,
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withMinNewTokens(int tokens) {
         return new GenerationConfig(numBeams, maxNewTokens, tokens, lengthPenalty, earlyStopping, bannedTokenIds,
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withLengthPenalty(double penalty) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, penalty, earlyStopping, bannedTokenIds,
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withEarlyStopping(boolean stopEarly) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, stopEarly, bannedTokenIds,
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withBannedTokenIds(long... ids) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping, toSet(ids),
-                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize);
+                eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withEosTokenIds(long... ids) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping,
-                bannedTokenIds, toSet(ids), padTokenId, numReturnSequences, noRepeatNgramSize);
+                bannedTokenIds, toSet(ids), padTokenId, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withPadTokenId(long id) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping,
-                bannedTokenIds, eosTokenIds, id, numReturnSequences, noRepeatNgramSize);
+                bannedTokenIds, eosTokenIds, id, numReturnSequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withNumReturnSequences(int sequences) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping,
-                bannedTokenIds, eosTokenIds, padTokenId, sequences, noRepeatNgramSize);
+                bannedTokenIds, eosTokenIds, padTokenId, sequences, noRepeatNgramSize,
+                forcedBosTokenId, forcedEosTokenId);
     }
 
     public GenerationConfig withNoRepeatNgramSize(int size) {
         return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping,
-                bannedTokenIds, eosTokenIds, padTokenId, numReturnSequences, size);
+                bannedTokenIds, eosTokenIds, padTokenId, numReturnSequences, size,
+                forcedBosTokenId, forcedEosTokenId);
+    }
+
+    /** Forces {@code id} as the first generated token of rows whose decoder sequence is a single token. */
+    public GenerationConfig withForcedBosTokenId(long id) {
+        return withForcedTokens(OptionalLong.of(id), forcedEosTokenId);
+    }
+
+    /** Forces {@code id} as the {@code maxNewTokens}-th (last possible) generated token of every row. */
+    public GenerationConfig withForcedEosTokenId(long id) {
+        return withForcedTokens(forcedBosTokenId, OptionalLong.of(id));
+    }
+
+    /** Sets or clears (empty) both forced tokens. */
+    public GenerationConfig withForcedTokens(OptionalLong bos, OptionalLong eos) {
+        return new GenerationConfig(numBeams, maxNewTokens, minNewTokens, lengthPenalty, earlyStopping,
+                bannedTokenIds, eosTokenIds, padTokenId, numReturnSequences, noRepeatNgramSize, bos, eos);
+    }
+
+    private static OptionalLong validForcedId(String name, OptionalLong id) {
+        if (id == null) {
+            throw invalid(name + " must be a token id or empty (off), got null");
+        }
+        if (id.isPresent() && id.getAsLong() < 0) {
+            throw invalid(name + " must be a token id (>= 0), got " + id.getAsLong());
+        }
+        return id;
     }
 
     private static Set<Long> toSet(long... ids) {

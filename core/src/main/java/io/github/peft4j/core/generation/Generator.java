@@ -32,7 +32,9 @@ public final class Generator {
     /**
      * Starts decoding {@code prompt} on {@code backend}, generates, and closes the decoding state. The decoder-side
      * prompt of each row (the {@code decoderInputIds} of an encoder-decoder prompt, else its {@code inputIds}),
-     * without the positions its mask sets to 0, counts as that row's sequence for {@code noRepeatNgramSize}.
+     * without the positions its mask sets to 0, counts as that row's sequence for {@code noRepeatNgramSize} and
+     * {@code forcedBosTokenId}. An encoder-decoder prompt must therefore name its decoder input (e.g. BART's decoder
+     * start token), or the encoder's ids would be taken for the decoder's.
      *
      * @return per prompt row, its {@code numReturnSequences} best outputs, best first
      */
@@ -40,7 +42,12 @@ public final class Generator {
             AdapterHooks hooks, GenerationConfig config) {
         requireNonNull(backend, "backend");
         requireNonNull(config, "config");
-        List<long[]> decoderPrompts = decoderPrompts(requireNonNull(prompt, "prompt"));
+        requireNonNull(prompt, "prompt");
+        if (backend.geometry().isEncoderDecoder() && prompt.decoderInputIds().isEmpty()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The " + backend.family() + " model is an encoder-decoder: give the"
+                    + " prompt's decoder input ids too (usually one decoder start token per row), so that generation knows the decoder's sequence");
+        }
+        List<long[]> decoderPrompts = decoderPrompts(prompt);
         try (DecodingState state = backend.startDecoding(prompt, requireNonNull(hooks, "hooks"))) {
             return generate(state, decoderPrompts, config);
         }

@@ -2,6 +2,8 @@ package io.github.peft4j.core.generation;
 
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
+import java.util.Arrays;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -10,7 +12,12 @@ import java.util.TreeSet;
  * one row of log-probabilities: {@code MinNewTokensLengthLogitsProcessor} (end-of-sequence ids get -inf while
  * fewer than {@code minNewTokens} tokens were generated), {@code NoBadWordsLogitsProcessor} restricted to
  * single-token bans, and {@code NoRepeatNGramLogitsProcessor} (any token that would complete an n-gram already
- * present in the row's sequence gets -inf). Each only writes -inf, so their order does not matter.
+ * present in the row's sequence gets -inf). Each only writes -inf, so their order does not matter. Then, as
+ * transformers applies them after those, {@code ForcedBOSTokenLogitsProcessor} (when the row's decoder sequence is
+ * one token long, every id but {@code forcedBosTokenId} gets -inf and it gets 0) and
+ * {@code ForcedEOSTokenLogitsProcessor} (the same for {@code forcedEosTokenId} at the {@code maxNewTokens}-th
+ * generated token, i.e. when transformers' {@code cur_len == max_length - 1}); a forced token overrides the
+ * other processors' bans.
  */
 final class LogitsProcessors {
     private final int vocabSize;
@@ -18,9 +25,15 @@ final class LogitsProcessors {
     private final int[] eosIds;
     private final int[] bannedIds;
     private final int ngramSize;
+    private final int maxNewTokens;
+    private final int forcedBos;
+    private final int forcedEos;
 
     LogitsProcessors(GenerationConfig config, int vocabSize) {
         this.vocabSize = vocabSize;
+        this.maxNewTokens = config.maxNewTokens();
+        this.forcedBos = forcedId("forcedBosTokenId", config.forcedBosTokenId(), vocabSize);
+        this.forcedEos = forcedId("forcedEosTokenId", config.forcedEosTokenId(), vocabSize);
         this.minNewTokens = config.minNewTokens();
         this.eosIds = checkedIds("eosTokenIds", config.eosTokenIds(), vocabSize);
         this.bannedIds = checkedIds("bannedTokenIds", config.bannedTokenIds(), vocabSize);
@@ -75,6 +88,17 @@ final class LogitsProcessors {
         if (ngramSize > 0) {
             banRepeatedNgrams(scores, offset, sequence);
         }
+        if (forcedBos >= 0 && sequence.length == 1) {
+            force(scores, offset, forcedBos);
+        }
+        if (forcedEos >= 0 && generated == maxNewTokens - 1) {
+            force(scores, offset, forcedEos);
+        }
+    }
+
+    private void force(float[] scores, int offset, int token) {
+        Arrays.fill(scores, offset, offset + vocabSize, Float.NEGATIVE_INFINITY);
+        scores[offset + token] = 0f;
     }
 
     /**
@@ -103,6 +127,18 @@ final class LogitsProcessors {
             }
         }
         return true;
+    }
+
+    /** The forced id, or -1 when none. */
+    private static int forcedId(String name, OptionalLong id, int vocabSize) {
+        if (id.isEmpty()) {
+            return -1;
+        }
+        if (id.getAsLong() >= vocabSize) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, name + " is " + id.getAsLong()
+                    + ", outside the model's vocabulary of " + vocabSize + " tokens: use an id below " + vocabSize);
+        }
+        return (int) id.getAsLong();
     }
 
     private static int[] checkedIds(String name, Set<Long> ids, int vocabSize) {
