@@ -36,4 +36,25 @@ public interface AdapterHooks {
     default int positionOffset(Stack stack) {
         return 0;
     }
+
+    /**
+     * Keys/values {@code [batch or 1, heads, I, headDim]} placed between the source and the target of each row at
+     * {@code site} in layer {@code layer} ({@link InjectionPoint#ATTENTION_INFIX}). All layers of one site return the
+     * same length I. Queries at or after the row's boundary (see {@link #infixSourceTail}) see them; earlier queries
+     * do not, and the default positions from the boundary on are shifted by I.
+     */
+    default Optional<KeyValuePrefix> attentionInfix(AttentionSite site, int layer) {
+        return Optional.empty();
+    }
+
+    /**
+     * How many of the source's last tokens of {@code stack} come after the infix: 0 puts it exactly between the
+     * source and the target ({@code [x; INFIX; y]} with the row's {@link ForwardInput#targetStart}); 1 puts it
+     * before the source's last token, e.g. the separator that ends every source in Li &amp; Liang's layout, so that
+     * the separator's prediction of the target's first token sees it (their code places the infix so). Only
+     * consulted when {@link #attentionInfix} gives keys/values.
+     */
+    default int infixSourceTail(Stack stack) {
+        return 0;
+    }
 }

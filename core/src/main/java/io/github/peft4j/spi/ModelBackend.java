@@ -52,6 +52,18 @@ public interface ModelBackend extends AutoCloseable {
     List<KeyValuePrefix> keyValues(NDArray tokenIds, AttentionSite site);
 
     /**
+     * The input token embeddings of {@code tokenIds} (any shape of integer ids), {@code [..., hidden]}: the rows of
+     * the embedding matrix, before positions (and any embedding scale) are applied. Virtual input embeddings
+     * ({@link InjectionPoint#INPUT_EMBEDDINGS}) equal to these make the model behave as if those tokens came first;
+     * this is how embedding-only tuning is initialised from real words. The result lives in {@code tokenIds}'
+     * manager and carries no gradient. Backends that cannot give them keep the default, which refuses.
+     */
+    default NDArray tokenEmbeddings(NDArray tokenIds) {
+        throw new PeftException(StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "The " + family()
+                + " backend does not give its token embeddings; initialise the virtual tokens randomly or from a file instead");
+    }
+
+    /**
      * Starts incremental decoding after {@code prompt}. Rows of a decoder-only prompt are left-padded (mask 0 on
      * the left), so that each row's last column is its last real token; for encoder-decoder models the prompt's
      * {@code inputIds} feed the encoder and {@code decoderInputIds} start the decoder. {@code hooks} are consulted

@@ -38,8 +38,8 @@ public final class BaseWeights implements Trainer.Trainable {
         Map<String, NDArray> selected = new LinkedHashMap<>();
         backend.baseParameters().forEach((name, array) -> {
             OptionalInt layer = layerOf(name);
-            boolean afterLastLayer = layer.isEmpty() && (name.startsWith("ln_f.") || name.contains("decoder.layer_norm")
-                    || name.contains("decoder.layernorm"));
+            // What follows the last layer: GPT-2's final LayerNorm, or a decoder's final layer_norm (not its layernorm_embedding).
+            boolean afterLastLayer = layer.isEmpty() && (name.startsWith("ln_f.") || name.contains("decoder.layer_norm."));
             if (afterLastLayer || (layer.isPresent() && layer.getAsInt() >= total - layers && !name.contains("encoder."))) {
                 selected.put(name, array);
             }

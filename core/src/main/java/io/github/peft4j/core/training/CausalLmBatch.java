@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * A right-padded decoder-only batch: input = source + target, padded with {@code padId} under mask 0; labels are
  * the input ids on target positions and {@link #IGNORED} on source and padding (Li &amp; Liang's and Hugging
- * Face's convention).
+ * Face's convention). Its forward input also says where each row's target starts
+ * ({@link ForwardInput#targetStart}), which an infix needs to sit between source and target.
  */
 public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] labels) {
     /** The label of a position that does not count in the loss. */
@@ -51,7 +52,20 @@ public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] 
         return count;
     }
 
+    /** Per row, the column of the first target token: the source's length (the first label that counts). */
+    public long[] targetStarts() {
+        long[] starts = new long[labels.length];
+        for (int row = 0; row < labels.length; row++) {
+            int column = 0;
+            while (column < labels[row].length && labels[row][column] == IGNORED) {
+                column++;
+            }
+            starts[row] = column;
+        }
+        return starts;
+    }
+
     public ForwardInput toInput(NDManager manager) {
-        return ForwardInput.of(manager.create(inputIds)).withAttentionMask(manager.create(attentionMask));
+        return ForwardInput.of(manager.create(inputIds)).withAttentionMask(manager.create(attentionMask)).withTargetStart(manager.create(targetStarts()));
     }
 }

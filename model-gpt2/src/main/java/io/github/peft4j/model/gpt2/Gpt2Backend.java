@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.tokenizer.HfTextTokenizer;
 import io.github.peft4j.spi.AdapterHooks;
@@ -69,7 +70,7 @@ final class Gpt2Backend implements ModelBackend {
 
     @Override
     public Set<InjectionPoint> injectionPoints() {
-        return Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS);
+        return Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS, InjectionPoint.ATTENTION_INFIX);
     }
 
     @Override
@@ -104,6 +105,26 @@ final class Gpt2Backend implements ModelBackend {
                 .toList();
     }
 
+    /** Rows of {@code wte} for the ids, {@code [..., hidden]}, in the ids' manager, without gradient. */
+    @Override
+    public NDArray tokenEmbeddings(NDArray tokenIds) {
+        if (!tokenIds.getDataType().isInteger()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "Token ids must be integers; got " + tokenIds.getDataType());
+        }
+        long[] ids;
+        try (NDArray widened = tokenIds.toType(DataType.INT64, true)) {
+            ids = widened.toLongArray();
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= geometry().vocabSize()) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT,
+                        "Token id " + id + " is outside the model's vocabulary [0, " + geometry().vocabSize() + ")");
+            }
+        }
+        NDArray index = tokenIds.getManager().create(ids, tokenIds.getShape());
+        return transformer.tokenEmbeddings(index).stopGradient();
+    }
+
     @Override
     public DecodingState startDecoding(ForwardInput prompt, AdapterHooks hooks) {
         return new Gpt2DecodingState(this, Gpt2Inputs.of(prompt, hooks, geometry()), manager.newSubManager());
@@ -127,8 +148,9 @@ final class Gpt2Backend implements ModelBackend {
                     .add(virtual);
             hidden = NDArrays.concat(new NDList(virtualHidden, hidden), 1);
         }
-        NDArray mask = additiveMask(pass, inputs.sequenceMask, inputs.prefixLength, 0, inputs.sequenceMask[0].length);
-        return transformer.run(hidden, mask, inputs.prefixes, null);
+        NDArray mask = additiveMask(pass, inputs.sequenceMask, inputs.prefixLength, inputs.infixLength, inputs.infixStart, 0,
+                inputs.sequenceMask[0].length);
+        return transformer.run(hidden, mask, inputs.prefixes, inputs.infixes, null);
     }
 
     Gpt2Transformer transformer() {
@@ -136,20 +158,26 @@ final class Gpt2Backend implements ModelBackend {
     }
 
     /**
-     * The additive attention mask {@code [batch, 1, queries, prefix + keys]} for the last {@code queries} of
-     * {@code keys} sequence positions: prefix columns are always visible; a sequence column is visible when it is
-     * a real token at or before the query.
+     * The additive attention mask {@code [batch, 1, queries, prefix + infix + keys]} for the last {@code queries} of
+     * {@code keys} sequence positions: prefix columns are always visible; infix columns are visible to the queries at
+     * or after the row's {@code infixStart}; a sequence column is visible when it is a real token at or before the
+     * query.
      */
-    static NDArray additiveMask(NDManager manager, long[][] sequenceMask, int prefixLength, int firstQuery, int keys) {
+    static NDArray additiveMask(NDManager manager, long[][] sequenceMask, int prefixLength, int infixLength, int[] infixStart, int firstQuery,
+            int keys) {
         int batch = sequenceMask.length;
         int queries = keys - firstQuery;
-        int columns = prefixLength + keys;
+        int columns = prefixLength + infixLength + keys;
         float[] mask = new float[batch * queries * columns];
         int at = 0;
         for (int b = 0; b < batch; b++) {
             for (int q = 0; q < queries; q++) {
                 at += prefixLength;
                 int query = firstQuery + q;
+                float infix = query >= infixStart[b] ? 0f : MASKED;
+                for (int i = 0; i < infixLength; i++) {
+                    mask[at++] = infix;
+                }
                 for (int k = 0; k < keys; k++) {
                     mask[at++] = k <= query && sequenceMask[b][k] == 1 ? 0f : MASKED;
                 }

@@ -14,16 +14,21 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * GPT-2 decoding with a key/value cache. The prefix is kept apart from the cache and broadcast over rows, so
- * beams share it; each step runs in an {@link NDScope}, so only the cache and the logits outlive it.
+ * GPT-2 decoding with a key/value cache. The prefix (and an infix) is kept apart from the cache and broadcast over
+ * rows, so beams share it; each step runs in an {@link NDScope}, so only the cache and the logits outlive it.
+ * Everything generated is target: every appended token sees the infix, and the first generated token's position
+ * skips the infix length when no prompt token came after the infix.
  */
 final class Gpt2DecodingState implements DecodingState {
     private final Gpt2Backend backend;
     private final NDManager manager;
     private final int prefixLength;
+    private final int infixLength;
     private final int vocabSize;
     private List<KeyValuePrefix> prefixes;
     private boolean ownsPrefixes;
+    private List<KeyValuePrefix> infixes;
+    private boolean ownsInfixes;
     private List<Gpt2Transformer.KeyValue> cache;
     private long[][] sequenceMask;
     private long[] nextPosition;
@@ -33,8 +38,10 @@ final class Gpt2DecodingState implements DecodingState {
         this.backend = backend;
         this.manager = manager;
         this.prefixLength = prompt.prefixLength;
+        this.infixLength = prompt.infixLength;
         this.vocabSize = backend.geometry().vocabSize();
         this.prefixes = prompt.prefixes;
+        this.infixes = prompt.infixes;
         this.sequenceMask = prompt.sequenceMask;
         this.nextPosition = new long[prompt.batch];
         int last = prompt.sequenceMask[0].length - 1;
@@ -45,6 +52,10 @@ final class Gpt2DecodingState implements DecodingState {
                         "Row " + b + " of the prompt ends in padding: pad prompts on the left (mask 0 before the tokens) for generation");
             }
             nextPosition[b] = Arrays.stream(prompt.positions[b], prompt.virtualLength, prompt.positions[b].length).max().orElse(0) + 1;
+            if (prompt.infixStart[b] > last) {
+                // No prompt token came after the infix: the first generated token is the first one after it.
+                nextPosition[b] += infixLength;
+            }
         }
         try (NDScope scope = new NDScope()) {
             Gpt2Transformer.Pass pass = backend.run(manager, prompt);
@@ -90,8 +101,8 @@ final class Gpt2DecodingState implements DecodingState {
         try (NDScope scope = new NDScope()) {
             Gpt2Transformer transformer = backend.transformer();
             NDArray hidden = transformer.embed(manager.create(next, new Shape(rows(), 1)), manager.create(nextPosition.clone(), new Shape(rows(), 1)));
-            NDArray mask = Gpt2Backend.additiveMask(manager, sequenceMask, prefixLength, keys - 1, keys);
-            Gpt2Transformer.Pass pass = transformer.run(hidden, mask, prefixes, previous);
+            NDArray mask = Gpt2Backend.additiveMask(manager, sequenceMask, prefixLength, infixLength, new int[rows()], keys - 1, keys);
+            Gpt2Transformer.Pass pass = transformer.run(hidden, mask, prefixes, infixes, previous);
             keep(pass, pass.hidden().get(new NDIndex(":, 0, :")));
         }
         close(previous);
@@ -118,15 +129,20 @@ final class Gpt2DecodingState implements DecodingState {
             }
             logits = previousLogits.get(index);
             if (prefixLength > 0 && prefixes.get(0).keys().getShape().get(0) > 1) {
-                List<KeyValuePrefix> perRow = new ArrayList<>(prefixes.size());
-                for (KeyValuePrefix prefix : prefixes) {
-                    perRow.add(new KeyValuePrefix(prefix.keys().get(index), prefix.values().get(index)));
-                }
+                List<KeyValuePrefix> perRow = selected(prefixes, index);
                 if (ownsPrefixes) {
-                    prefixes.forEach(p -> close(List.of(new Gpt2Transformer.KeyValue(p.keys(), p.values()))));
+                    closeAll(prefixes);
                 }
                 prefixes = perRow;
                 ownsPrefixes = true;
+            }
+            if (infixLength > 0 && infixes.get(0).keys().getShape().get(0) > 1) {
+                List<KeyValuePrefix> perRow = selected(infixes, index);
+                if (ownsInfixes) {
+                    closeAll(infixes);
+                }
+                infixes = perRow;
+                ownsInfixes = true;
             }
         }
         close(previous);
@@ -139,6 +155,22 @@ final class Gpt2DecodingState implements DecodingState {
         }
         sequenceMask = mask;
         nextPosition = positions;
+    }
+
+    /** The rows {@code index} of per-row keys/values (new arrays, beside the given ones). */
+    private static List<KeyValuePrefix> selected(List<KeyValuePrefix> layers, NDArray index) {
+        List<KeyValuePrefix> perRow = new ArrayList<>(layers.size());
+        for (KeyValuePrefix layer : layers) {
+            perRow.add(new KeyValuePrefix(layer.keys().get(index), layer.values().get(index)));
+        }
+        return perRow;
+    }
+
+    private static void closeAll(List<KeyValuePrefix> layers) {
+        for (KeyValuePrefix layer : layers) {
+            layer.keys().close();
+            layer.values().close();
+        }
     }
 
     /** Keeps this step's cache and next-token logits beyond the step's scope. */

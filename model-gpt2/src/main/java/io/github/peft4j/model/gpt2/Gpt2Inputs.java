@@ -2,6 +2,7 @@ package io.github.peft4j.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ForwardInput;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
  * One batch's inputs, validated and copied to Java arrays (they are small), together with the adapter's
@@ -21,7 +23,8 @@ import java.util.Optional;
  * position becomes a {@link PeftException}, never a JVM abort.
  *
  * <p>The sequence a pass sees is {@code [virtual input embeddings; tokens]}; {@link #sequenceMask} covers both
- * and the prefix keys/values come on top, visible to every query.
+ * and the prefix keys/values come on top, visible to every query. Infix keys/values also come on top, visible to
+ * the queries from each row's {@link #infixStart} on.
  */
 final class Gpt2Inputs {
     final int batch;
@@ -33,9 +36,18 @@ final class Gpt2Inputs {
     final Optional<NDArray> virtualEmbeddings;
     final int virtualLength;
     final int prefixLength;
+    /** Per layer, the infix keys/values (null entries without an infix). */
+    final List<KeyValuePrefix> infixes;
+    final int infixLength;
+    /**
+     * Per row, the index in the sequence ({@code [virtual; tokens]}) of the first query that sees the infix: the
+     * infix boundary. Equal to the sequence length when no token of the pass is after it.
+     */
+    final int[] infixStart;
 
     private Gpt2Inputs(long[][] ids, long[][] sequenceMask, long[][] positions, List<KeyValuePrefix> prefixes,
-            Optional<NDArray> virtualEmbeddings, int virtualLength, int prefixLength) {
+            Optional<NDArray> virtualEmbeddings, int virtualLength, int prefixLength, List<KeyValuePrefix> infixes, int infixLength,
+            int[] infixStart) {
         this.batch = ids.length;
         this.tokens = ids[0].length;
         this.ids = ids;
@@ -45,6 +57,9 @@ final class Gpt2Inputs {
         this.virtualEmbeddings = virtualEmbeddings;
         this.virtualLength = virtualLength;
         this.prefixLength = prefixLength;
+        this.infixes = infixes;
+        this.infixLength = infixLength;
+        this.infixStart = infixStart;
     }
 
     static Gpt2Inputs of(ForwardInput input, AdapterHooks hooks, ModelGeometry geometry) {
@@ -73,23 +88,11 @@ final class Gpt2Inputs {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "GPT-2 is decoder-only: it takes no decoder input ids");
         }
 
-        List<KeyValuePrefix> prefixes = new ArrayList<>();
-        int prefixLength = 0;
-        for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
-            KeyValuePrefix prefix = hooks.attentionPrefix(AttentionSite.DECODER_SELF, layer).orElse(null);
-            if (prefix != null) {
-                checkPrefix(prefix, layer, batch, geometry);
-                if (layer > 0 && prefix.length() != prefixLength) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Every layer's prefix must have the same length; layer "
-                            + layer + " has " + prefix.length() + ", layer 0 has " + prefixLength);
-                }
-                prefixLength = prefix.length();
-            }
-            else if (prefixLength > 0) {
-                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "A prefix must cover every layer; layer " + layer + " has none");
-            }
-            prefixes.add(prefix);
-        }
+        List<KeyValuePrefix> prefixes = layerKeyValues("prefix", layer -> hooks.attentionPrefix(AttentionSite.DECODER_SELF, layer), batch, geometry);
+        int prefixLength = prefixes.get(0) == null ? 0 : prefixes.get(0).length();
+        List<KeyValuePrefix> infixes = layerKeyValues("infix", layer -> hooks.attentionInfix(AttentionSite.DECODER_SELF, layer), batch, geometry);
+        int infixLength = infixes.get(0) == null ? 0 : infixes.get(0).length();
+        long[] targetStart = input.targetStart().map(starts -> targetStarts(starts, batch, tokens)).orElse(null);
 
         Optional<NDArray> virtual = hooks.inputEmbeddings(Stack.DECODER);
         int virtualLength = 0;
@@ -109,9 +112,24 @@ final class Gpt2Inputs {
                 sequenceMask[b][virtualLength + t] = mask == null ? 1 : mask[b][t];
             }
         }
+        int[] infixStart = new int[batch];
+        if (infixLength > 0) {
+            int tail = hooks.infixSourceTail(Stack.DECODER);
+            if (tail < 0) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The adapter places the infix " + tail
+                        + " source tokens before the target; that must be >= 0");
+            }
+            for (int b = 0; b < batch; b++) {
+                long start = targetStart == null ? tokens : targetStart[b];
+                infixStart[b] = virtualLength + (int) Math.max(0, start - tail);
+            }
+        }
+        else {
+            Arrays.fill(infixStart, virtualLength + tokens);
+        }
         long[][] positions = input.positionIds().isPresent()
                 ? explicitPositions(matrix(input.positionIds().get(), "position ids", batch, tokens), virtualLength)
-                : defaultPositions(sequenceMask, virtualLength, hooks.positionOffset(Stack.DECODER));
+                : defaultPositions(sequenceMask, virtualLength, hooks.positionOffset(Stack.DECODER), infixStart, infixLength);
         for (long[] row : positions) {
             for (long position : row) {
                 if (position < 0 || position >= geometry.maxPositions()) {
@@ -121,14 +139,63 @@ final class Gpt2Inputs {
                 }
             }
         }
-        return new Gpt2Inputs(ids, sequenceMask, positions, prefixes, virtual, virtualLength, prefixLength);
+        return new Gpt2Inputs(ids, sequenceMask, positions, prefixes, virtual, virtualLength, prefixLength, infixes, infixLength, infixStart);
+    }
+
+    /**
+     * The keys/values a hook gives per layer ({@code what}: prefix or infix), checked: either every layer has them,
+     * all of one length, or none (a list of nulls).
+     */
+    private static List<KeyValuePrefix> layerKeyValues(String what, IntFunction<Optional<KeyValuePrefix>> hook, int batch, ModelGeometry geometry) {
+        List<KeyValuePrefix> layers = new ArrayList<>();
+        int length = 0;
+        for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
+            KeyValuePrefix keyValues = hook.apply(layer).orElse(null);
+            if (keyValues != null) {
+                checkPrefix(what, keyValues, layer, batch, geometry);
+                if (layer > 0 && keyValues.length() != length) {
+                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Every layer's " + what + " must have the same length; layer "
+                            + layer + " has " + keyValues.length() + ", layer 0 has " + length);
+                }
+                length = keyValues.length();
+            }
+            else if (length > 0) {
+                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "A " + what + " must cover every layer; layer " + layer + " has none");
+            }
+            layers.add(keyValues);
+        }
+        return layers;
+    }
+
+    /** The target starts {@code [batch]}, each a column in [0, tokens]. */
+    private static long[] targetStarts(NDArray starts, int batch, int tokens) {
+        if (!starts.getShape().equals(new Shape(batch)) || !starts.getDataType().isInteger()) {
+            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "The target starts must be " + batch + " integers, [" + batch + "]; got "
+                    + starts.getDataType() + " " + starts.getShape());
+        }
+        long[] values;
+        if (starts.getDataType() == DataType.INT64) {
+            values = starts.toLongArray();
+        }
+        else {
+            try (NDArray widened = starts.toType(DataType.INT64, true)) {
+                values = widened.toLongArray();
+            }
+        }
+        for (long start : values) {
+            if (start < 0 || start > tokens) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A target start is a column in [0, " + tokens + "]; got " + start);
+            }
+        }
+        return values;
     }
 
     /**
      * Virtual tokens are numbered 0.., real tokens from {@code offset}, counting real tokens only: padding takes
      * no position, so a left-padded row is numbered as if it ran alone (Hugging Face's generate does the same).
+     * From a row's infix boundary on, positions skip the infix length, as if that many tokens had been inserted.
      */
-    private static long[][] defaultPositions(long[][] sequenceMask, int virtualLength, int offset) {
+    private static long[][] defaultPositions(long[][] sequenceMask, int virtualLength, int offset, int[] infixStart, int infixLength) {
         long[][] positions = new long[sequenceMask.length][sequenceMask[0].length];
         for (int b = 0; b < sequenceMask.length; b++) {
             long next = offset;
@@ -137,6 +204,9 @@ final class Gpt2Inputs {
                     positions[b][t] = t;
                 }
                 else {
+                    if (t == infixStart[b]) {
+                        next += infixLength;
+                    }
                     positions[b][t] = next;
                     next += sequenceMask[b][t];
                 }
@@ -156,11 +226,11 @@ final class Gpt2Inputs {
         return positions;
     }
 
-    private static void checkPrefix(KeyValuePrefix prefix, int layer, int batch, ModelGeometry geometry) {
+    private static void checkPrefix(String what, KeyValuePrefix prefix, int layer, int batch, ModelGeometry geometry) {
         long[] shape = prefix.keys().getShape().getShape();
         if ((shape[0] != 1 && shape[0] != batch) || shape[1] != geometry.heads() || shape[3] != geometry.headDim()) {
-            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "The prefix of layer " + layer + " must be [1 or " + batch + ", "
-                    + geometry.heads() + ", P, " + geometry.headDim() + "]; got " + prefix.keys().getShape());
+            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "The " + what + " of layer " + layer + " must be [1 or " + batch + ", "
+                    + geometry.heads() + ", " + (what.equals("infix") ? "I" : "P") + ", " + geometry.headDim() + "]; got " + prefix.keys().getShape());
         }
     }
 

@@ -42,6 +42,11 @@ final class Gpt2Transformer {
         return tokens.add(positions);
     }
 
+    /** Token embeddings only ({@code wte} rows), {@code [..., hidden]}. */
+    NDArray tokenEmbeddings(NDArray tokenIds) {
+        return Embedding.embedding(tokenIds, weights.tokenEmbedding, SparseFormat.DENSE).singletonOrThrow();
+    }
+
     /** Position embeddings only (for virtual input embeddings, which have no token). */
     NDArray positionEmbeddings(NDArray positionIds) {
         return Embedding.embedding(positionIds, weights.positionEmbedding, SparseFormat.DENSE).singletonOrThrow();
@@ -51,12 +56,13 @@ final class Gpt2Transformer {
      * Runs every block and the final LayerNorm.
      *
      * @param hidden input embeddings {@code [batch, length, hidden]}
-     * @param additiveMask {@code [batch, 1, length, P + past + length]}: 0 where a query may look, a huge negative
-     *     number elsewhere; columns are the prefix, then the past, then this pass's tokens
+     * @param additiveMask {@code [batch, 1, length, P + I + past + length]}: 0 where a query may look, a huge
+     *     negative number elsewhere; columns are the prefix, then the infix, then the past, then this pass's tokens
      * @param prefixes per layer, or null entries for none
+     * @param infixes per layer, or null entries for none
      * @param past per layer, or null when nothing is cached
      */
-    Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValue> past) {
+    Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValuePrefix> infixes, List<KeyValue> past) {
         Scalars scalars = new Scalars(hidden.getManager(), config);
         List<KeyValue> present = new ArrayList<>(config.layers());
         NDArray x = hidden;
@@ -64,7 +70,7 @@ final class Gpt2Transformer {
             Gpt2Weights.Block block = weights.blocks.get(layer);
             NDArray normed = layerNorm(x, block.ln1Weight(), block.ln1Bias());
             KeyValue[] cache = new KeyValue[1];
-            NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer),
+            NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer), infixes.get(layer),
                     past == null ? null : past.get(layer), scalars, cache);
             present.add(cache[0]);
             x = x.add(attended);
@@ -80,7 +86,7 @@ final class Gpt2Transformer {
     }
 
     private NDArray attention(NDArray x, Gpt2Weights.Block block, int layer, NDArray additiveMask, KeyValuePrefix prefix,
-            KeyValue past, Scalars scalars, KeyValue[] presentOut) {
+            KeyValuePrefix infix, KeyValue past, Scalars scalars, KeyValue[] presentOut) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         long d = config.hiddenSize();
@@ -94,18 +100,35 @@ final class Gpt2Transformer {
         }
         presentOut[0] = new KeyValue(keys, values);
 
-        NDArray scores = scale(query.matMul(keys.transpose(0, 1, 3, 2)), layer, scalars);
+        // Columns: the prefix, the infix, then the sequence. Prefix and infix scores come from a broadcasting matmul,
+        // [batch, heads, T, D] x [1 or batch, heads, D, P]: beams share one prefix (or infix) without copies.
+        NDList scoreParts = new NDList();
         if (prefix != null) {
-            // [batch, heads, T, D] x [1 or batch, heads, D, P] broadcasts: beams share one prefix without copies.
-            NDArray prefixScores = scale(query.matMul(prefix.keys().transpose(0, 1, 3, 2)), layer, scalars);
-            scores = NDArrays.concat(new NDList(prefixScores, scores), 3);
+            scoreParts.add(scale(query.matMul(prefix.keys().transpose(0, 1, 3, 2)), layer, scalars));
         }
+        if (infix != null) {
+            scoreParts.add(scale(query.matMul(infix.keys().transpose(0, 1, 3, 2)), layer, scalars));
+        }
+        scoreParts.add(scale(query.matMul(keys.transpose(0, 1, 3, 2)), layer, scalars));
+        NDArray scores = scoreParts.size() == 1 ? scoreParts.get(0) : NDArrays.concat(scoreParts, 3);
         NDArray probabilities = scores.add(additiveMask).softmax(3);
         NDArray context;
-        if (prefix != null) {
-            int prefixLength = prefix.length();
-            NDList parts = probabilities.split(new long[] {prefixLength}, 3);
-            context = parts.get(0).matMul(prefix.values()).add(parts.get(1).matMul(values));
+        if (prefix != null || infix != null) {
+            int prefixLength = prefix == null ? 0 : prefix.length();
+            int infixLength = infix == null ? 0 : infix.length();
+            long[] cuts = prefix != null && infix != null ? new long[] {prefixLength, prefixLength + infixLength}
+                    : new long[] {prefixLength + infixLength};
+            NDList parts = probabilities.split(cuts, 3);
+            int part = 0;
+            context = null;
+            if (prefix != null) {
+                context = parts.get(part++).matMul(prefix.values());
+            }
+            if (infix != null) {
+                NDArray infixContext = parts.get(part++).matMul(infix.values());
+                context = context == null ? infixContext : context.add(infixContext);
+            }
+            context = context.add(parts.get(part).matMul(values));
         }
         else {
             context = probabilities.matMul(values);

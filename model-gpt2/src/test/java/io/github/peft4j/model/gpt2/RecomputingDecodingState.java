@@ -11,13 +11,15 @@ import java.util.Arrays;
 
 /**
  * The reference for cached decoding: no cache at all. Every step reruns the full forward pass over each row's
- * whole sequence (unpadded, alone), so its logits are by construction those of full recomputation.
+ * whole sequence (unpadded, alone), so its logits are by construction those of full recomputation. The row's prompt
+ * is its source and everything appended its target ({@link ForwardInput#targetStart}), as decoding treats them.
  */
 final class RecomputingDecodingState implements DecodingState {
     private final ModelBackend backend;
     private final AdapterHooks hooks;
     private final NDManager manager;
     private long[][] sequences;
+    private int[] promptLengths;
     private NDArray logits;
 
     RecomputingDecodingState(ModelBackend backend, long[][] prompts, AdapterHooks hooks, NDManager parent) {
@@ -25,6 +27,7 @@ final class RecomputingDecodingState implements DecodingState {
         this.hooks = hooks;
         this.manager = parent.newSubManager();
         this.sequences = Arrays.stream(prompts).map(long[]::clone).toArray(long[][]::new);
+        this.promptLengths = Arrays.stream(prompts).mapToInt(prompt -> prompt.length).toArray();
         recompute();
     }
 
@@ -50,7 +53,9 @@ final class RecomputingDecodingState implements DecodingState {
 
     @Override
     public void selectRows(NDArray rows) {
-        sequences = Arrays.stream(rows.toLongArray()).mapToObj(row -> sequences[(int) row].clone()).toArray(long[][]::new);
+        long[] selected = rows.toLongArray();
+        sequences = Arrays.stream(selected).mapToObj(row -> sequences[(int) row].clone()).toArray(long[][]::new);
+        promptLengths = Arrays.stream(selected).mapToInt(row -> promptLengths[(int) row]).toArray();
         recompute();
     }
 
@@ -59,7 +64,8 @@ final class RecomputingDecodingState implements DecodingState {
         float[] all = new float[sequences.length * vocab];
         for (int row = 0; row < sequences.length; row++) {
             try (NDManager pass = manager.newSubManager()) {
-                NDArray rowLogits = backend.forward(ForwardInput.of(pass.create(new long[][] {sequences[row]})), hooks);
+                ForwardInput input = ForwardInput.of(pass.create(new long[][] {sequences[row]})).withTargetStart(pass.create(new long[] {promptLengths[row]}));
+                NDArray rowLogits = backend.forward(input, hooks);
                 float[] last = rowLogits.get(new NDIndex("0, {}, :", sequences[row].length - 1)).toFloatArray();
                 System.arraycopy(last, 0, all, row * vocab, vocab);
             }

@@ -14,15 +14,17 @@ import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.KeyValuePrefix;
+import io.github.peft4j.spi.Stack;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Greedy and beam search through the KV cache give what full recomputation gives, prefix or not. */
+/** Greedy and beam search through the KV cache give what full recomputation gives, with no adapter, a prefix or an infix. */
 final class TestGpt2Generation {
     private static final long[][] PROMPTS = {{11, 12, 13, 14}, {50, 60}, {7}};
 
@@ -114,6 +116,21 @@ final class TestGpt2Generation {
         for (int layer = 0; layer < 2; layer++) {
             layers.add(new KeyValuePrefix(prefixes.randomNormal(new Shape(1, 4, 3, 8)), prefixes.randomNormal(new Shape(1, 4, 3, 8))));
         }
-        return List.of(AdapterHooks.NONE, new LayerPrefixes(AttentionSite.DECODER_SELF, layers, 3).hooks());
+        List<KeyValuePrefix> infixes = new ArrayList<>();
+        for (int layer = 0; layer < 2; layer++) {
+            infixes.add(new KeyValuePrefix(prefixes.randomNormal(new Shape(1, 4, 2, 8)), prefixes.randomNormal(new Shape(1, 4, 2, 8))));
+        }
+        AdapterHooks infix = new AdapterHooks() {
+            @Override
+            public Optional<KeyValuePrefix> attentionInfix(AttentionSite site, int layer) {
+                return Optional.of(infixes.get(layer));
+            }
+
+            @Override
+            public int infixSourceTail(Stack stack) {
+                return 1;
+            }
+        };
+        return List.of(AdapterHooks.NONE, new LayerPrefixes(AttentionSite.DECODER_SELF, layers, 3).hooks(), infix);
     }
 }

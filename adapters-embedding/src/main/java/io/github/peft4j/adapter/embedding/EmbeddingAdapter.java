@@ -1,0 +1,288 @@
+package io.github.peft4j.adapter.embedding;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.safetensors.SafetensorsFile;
+import io.github.peft4j.core.training.RowEncoder;
+import io.github.peft4j.spi.AdapterContext;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ModelGeometry;
+import io.github.peft4j.spi.ParameterEfficientAdapter;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.Stack;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+
+/**
+ * Embedding-only tuning (the ablation of Li &amp; Liang 2021, Section 7.2; prompt tuning in Hugging Face PEFT) bound
+ * to one model: P trainable continuous embeddings placed before the real tokens at the input layer only
+ * ({@link InjectionPoint#INPUT_EMBEDDINGS}), optionally produced by the MLP
+ * {@code Embedding(P, d) -> Linear(d, k) -> tanh -> Linear(k, d)} as in Li &amp; Liang's code.
+ *
+ * <p>The virtual tokens take positions 0..P-1 and the real tokens are numbered from P, as Hugging Face PEFT's
+ * prompt tuning (which concatenates the embeddings before the tokens' embeddings) does; so virtual embeddings equal
+ * to real tokens' embeddings give exactly the logits of prepending those tokens. A decoder-only model's virtual tokens
+ * go before its input; an encoder-decoder model's before its encoder input.
+ *
+ * <p>Parameters: {@code prompt_module.embedding.weight} ({@code [P, d]}, which is PEFT's {@code prompt_embeddings}
+ * when there is no MLP) and, with an MLP, {@code prompt_module.transform.{0,2}.{weight,bias}}. {@link #hooks} runs the
+ * MLP once per forward pass, in the pass's manager and the caller's grad mode. Not thread-safe.
+ */
+public final class EmbeddingAdapter implements ParameterEfficientAdapter {
+    static final String NAME_PREFIX = "prompt_module.";
+
+    private final EmbeddingConfig config;
+    private final ModelBackend backend;
+    private final NDManager manager;
+    private final RowEncoder encoder;
+    private final Stack stack;
+
+    private EmbeddingAdapter(EmbeddingConfig config, ModelBackend backend, NDManager manager, RowEncoder encoder) {
+        this.config = config;
+        this.backend = backend;
+        this.manager = manager;
+        this.encoder = encoder;
+        this.stack = backend.geometry().isEncoderDecoder() ? Stack.ENCODER : Stack.DECODER;
+    }
+
+    /**
+     * Creates the adapter for {@code context}'s model, its parameters in a sub-manager of {@code context}'s manager.
+     * Random values come from {@link AdapterContext#seed()}; {@code init=words} reads the words' token embeddings
+     * ({@link ModelBackend#tokenEmbeddings}) and, with an MLP, fits the MLP to them (which opens a gradient collector:
+     * do not call it inside one).
+     *
+     * @throws PeftException {@link StandardErrorCode#UNSUPPORTED_INJECTION_POINT} if the backend does not offer
+     *     {@link InjectionPoint#INPUT_EMBEDDINGS}; {@link StandardErrorCode#INVALID_ARGUMENT} if the settings do not
+     *     fit the model or the starting point
+     */
+    public static EmbeddingAdapter create(EmbeddingConfig config, AdapterContext context) {
+        ModelBackend backend = context.backend();
+        if (!backend.injectionPoints().contains(InjectionPoint.INPUT_EMBEDDINGS)) {
+            throw new PeftException(StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "Embedding-only tuning places virtual input embeddings (INPUT_EMBEDDINGS), which the "
+                    + backend.family() + " backend does not offer; it offers " + backend.injectionPoints());
+        }
+        ModelGeometry geometry = backend.geometry();
+        int hidden = geometry.hiddenSize();
+        SplittableRandom random = new SplittableRandom(context.seed());
+        NDManager manager = context.manager().newSubManager();
+        try (NDManager scratch = manager.newSubManager()) {
+            int length;
+            int mlpWidth;
+            Map<String, float[]> values;
+            Optional<float[]> fitTo = Optional.empty();
+            switch (config.init()) {
+                case RANDOM -> {
+                    length = config.length().orElse(EmbeddingConfig.DEFAULT_LENGTH);
+                    mlpWidth = config.mlpWidth().orElse(EmbeddingConfig.DEFAULT_MLP_WIDTH);
+                    values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, hidden), random);
+                }
+                case WORDS -> {
+                    long[] words = wordIds(config, backend);
+                    length = config.length().orElse(words.length);
+                    mlpWidth = config.mlpWidth().orElse(EmbeddingConfig.DEFAULT_MLP_WIDTH);
+                    float[] embeddings = backend.tokenEmbeddings(scratch.create(cycled(words, length))).toFloatArray();
+                    if (mlpWidth == 0) {
+                        values = Map.of(RowEncoder.EMBEDDING, embeddings);
+                    }
+                    else {
+                        values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, hidden), random);
+                        fitTo = Optional.of(embeddings);
+                    }
+                }
+                case FILE -> {
+                    FileStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
+                    String source = EmbeddingConfig.INIT_FILE + " " + config.initFile().get();
+                    length = agree(EmbeddingConfig.LENGTH, config.length(), start.length(), source);
+                    mlpWidth = agree(EmbeddingConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    values = start.values();
+                }
+                default -> throw new IllegalStateException(config.init().toString());
+            }
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            Map<String, float[]> startValues = values;
+            RowEncoder.shapes(length, mlpWidth, hidden, hidden).forEach((name, shape) -> arrays.put(name, manager.create(startValues.get(name), shape)));
+            RowEncoder encoder = new RowEncoder(NAME_PREFIX, length, mlpWidth, hidden, hidden, arrays);
+            if (fitTo.isPresent()) {
+                encoder.fit(scratch.create(fitTo.get(), new Shape(length, hidden)), scratch);
+            }
+            return new EmbeddingAdapter(config, backend, manager, encoder);
+        }
+        catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The words' token ids: {@code init-ids}, or {@code init-text} encoded with the model's tokenizer. */
+    private static long[] wordIds(EmbeddingConfig config, ModelBackend backend) {
+        long[] ids;
+        if (config.initText().isPresent()) {
+            TextTokenizer tokenizer = backend.tokenizer().orElseThrow(() -> new PeftException(StandardErrorCode.INVALID_ARGUMENT,
+                    EmbeddingConfig.INIT_TEXT + " needs the model's tokenizer, but this " + backend.family()
+                            + " model directory has no tokenizer files; give " + EmbeddingConfig.INIT_IDS + " instead"));
+            ids = tokenizer.encode(config.initText().get());
+            if (ids.length == 0) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, EmbeddingConfig.INIT_TEXT + " '" + config.initText().get() + "' encodes to no tokens");
+            }
+        }
+        else {
+            ids = config.initIds().stream().mapToLong(Long::longValue).toArray();
+        }
+        int vocabulary = backend.geometry().vocabSize();
+        for (long id : ids) {
+            if (id >= vocabulary) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, EmbeddingConfig.INIT_IDS + " holds token id " + id
+                        + ", outside the model's vocabulary [0, " + vocabulary + ")");
+            }
+        }
+        return ids;
+    }
+
+    /** The words repeated (or cut) to fill {@code length} virtual tokens, as PEFT's TEXT initialisation does. */
+    static long[] cycled(long[] words, int length) {
+        long[] ids = new long[length];
+        for (int i = 0; i < length; i++) {
+            ids[i] = words[i % words.length];
+        }
+        return ids;
+    }
+
+    /** @param values by short parameter name */
+    private record FileStart(int length, int mlpWidth, Map<String, float[]> values) {}
+
+    /** A PEFT prompt-tuning directory (flat embeddings), or a safetensors file of the trainable tensors. */
+    private static FileStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
+        int hidden = geometry.hiddenSize();
+        if (Files.isDirectory(path)) {
+            NDArray embeddings = PromptTuningFiles.read(path, scratch, geometry);
+            return new FileStart(Math.toIntExact(embeddings.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, floats(embeddings, path, "prompt_embeddings")));
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, EmbeddingConfig.INIT_FILE + " " + path + " does not exist");
+        }
+        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            String embedding = NAME_PREFIX + RowEncoder.EMBEDDING;
+            if (!file.contains(embedding)) {
+                throw new PeftException(StandardErrorCode.MISSING_TENSOR, EmbeddingConfig.INIT_FILE + " " + path + " has no '" + embedding
+                        + "'; it must hold an embedding adapter's trainable tensors (" + NAME_PREFIX + "*) or be a PEFT prompt-tuning directory");
+            }
+            int length = Math.toIntExact(file.info(embedding).shape().get(0));
+            String hiddenWeight = NAME_PREFIX + RowEncoder.HIDDEN_WEIGHT;
+            int mlpWidth = file.contains(hiddenWeight) ? Math.toIntExact(file.info(hiddenWeight).shape().get(0)) : 0;
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (Map.Entry<String, Shape> shape : RowEncoder.shapes(length, mlpWidth, hidden, hidden).entrySet()) {
+                String name = NAME_PREFIX + shape.getKey();
+                if (!file.contains(name)) {
+                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, EmbeddingConfig.INIT_FILE + " " + path + " has no '" + name
+                            + "', which embeddings with its '" + embedding + "' need");
+                }
+                NDArray tensor = file.load(name, scratch);
+                if (!tensor.getShape().equals(shape.getValue())) {
+                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + path + " is " + tensor.getShape()
+                            + "; this model needs " + shape.getValue());
+                }
+                values.put(shape.getKey(), floats(tensor, path, name));
+            }
+            return new FileStart(length, mlpWidth, values);
+        }
+    }
+
+    private static float[] floats(NDArray tensor, Path path, String name) {
+        if (tensor.getDataType() != DataType.FLOAT32) {
+            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + path + " is " + tensor.getDataType()
+                    + "; embeddings are floating point");
+        }
+        return tensor.toFloatArray();
+    }
+
+    /** {@code actual}, after checking it against the user's explicit setting {@code key}, if any. */
+    private static int agree(String key, OptionalInt configured, int actual, String source) {
+        if (configured.isPresent() && configured.getAsInt() != actual) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
+                    + actual + "; leave " + key + " out or make it agree");
+        }
+        return actual;
+    }
+
+    @Override
+    public String method() {
+        return EmbeddingAdapterProvider.NAME;
+    }
+
+    /** The number of virtual tokens P. */
+    public int length() {
+        return encoder.rows();
+    }
+
+    /** The MLP's hidden width k; 0 when the embeddings are trained directly. */
+    public int mlpWidth() {
+        return encoder.mlpWidth();
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return encoder.parameters();
+    }
+
+    /**
+     * The virtual embeddings {@code [1, P, d]} (broadcast over the batch) for the model's input stack, and the real
+     * tokens' positions starting at P, all in {@code context}'s manager.
+     */
+    @Override
+    public AdapterHooks hooks(ForwardContext context) {
+        NDArray embeddings = encoder.rows(context.manager()).expandDims(0);
+        int length = encoder.rows();
+        return new AdapterHooks() {
+            @Override
+            public Optional<NDArray> inputEmbeddings(Stack asked) {
+                return asked == stack ? Optional.of(embeddings) : Optional.empty();
+            }
+
+            @Override
+            public int positionOffset(Stack asked) {
+                return asked == stack ? length : 0;
+            }
+        };
+    }
+
+    @Override
+    public EmbeddingConfig config() {
+        return config;
+    }
+
+    /**
+     * Writes the embeddings (the MLP applied and dropped) as a Hugging Face PEFT prompt-tuning directory, with
+     * {@code base_model_name_or_path} set to the backend's family (e.g. {@code gpt2}), since a backend does not know
+     * the name its model was published under.
+     */
+    @Override
+    public void export(Path directory) {
+        try (NDManager scratch = manager.newSubManager()) {
+            PromptTuningFiles.write(directory, encoder.rows(scratch).stopGradient(), backend.geometry(), backend.family());
+        }
+    }
+
+    /** P x d. */
+    @Override
+    public long exportedParameterCount() {
+        return encoder.exportedSize();
+    }
+
+    /** Frees the parameters (and any gradients attached to them). */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,323 @@
+package io.github.peft4j.adapter.infix;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.format.LayerPrefixes;
+import io.github.peft4j.core.safetensors.SafetensorsFile;
+import io.github.peft4j.core.training.RowEncoder;
+import io.github.peft4j.spi.AdapterContext;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.AttentionSite;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.InjectionPoint;
+import io.github.peft4j.spi.KeyValuePrefix;
+import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.ModelGeometry;
+import io.github.peft4j.spi.ParameterEfficientAdapter;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.Stack;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.spi.TextTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+
+/**
+ * Infix-tuning {@code [x; INFIX; y]} (the ablation of Li &amp; Liang 2021, Section 7.2) bound to one decoder-only
+ * model: trainable activations of I virtual tokens at every layer, placed between a row's source x and its target y
+ * ({@link InjectionPoint#ATTENTION_INFIX}), optionally produced by the MLP
+ * {@code Embedding(I, d) -> Linear(d, k) -> tanh -> Linear(k, L*2*d)}.
+ *
+ * <p>As for prefix-tuning, a virtual token's activations are its keys and values in every layer. The backend shows
+ * them only to the tokens after the infix and shifts those tokens' positions by I, so the source is computed exactly
+ * as without an infix and the target exactly as if I real tokens with these activations had been inserted: an infix
+ * made of real tokens' keys/values (computed after the same source) gives, at the target's positions, the logits of
+ * inserting those tokens. Generation treats everything generated as target.
+ *
+ * <p>Where the infix sits ({@link InfixConfig.Boundary}): by default before the source's last token, the separator
+ * that ends every source in Li &amp; Liang's layout; their code puts the separator on the target side, after the
+ * infix, so that the position that predicts the target's first token sees the infix. With {@code boundary=target}
+ * the infix sits exactly between source and target: the first target token is then predicted by the last source
+ * token, which cannot see the infix, so that prediction is the base model's. Either way the loss counts every target
+ * token, so losses compare across methods.
+ *
+ * <p>Li &amp; Liang's code adds the activations the frozen model computes for trainable input embeddings placed
+ * after x to its MLP output, which makes their infix depend on x; here the infix is the free parameters of the
+ * paper's description (as a prefix is), the same for every row.
+ *
+ * <p>Parameters: {@code infix_module.embedding.weight} and, with an MLP, {@code infix_module.transform.{0,2}.*}.
+ * {@link #hooks} runs the MLP once per forward pass, in the pass's manager and the caller's grad mode. Not
+ * thread-safe.
+ */
+public final class InfixAdapter implements ParameterEfficientAdapter {
+    static final String NAME_PREFIX = "infix_module.";
+
+    private final InfixConfig config;
+    private final ModelBackend backend;
+    private final NDManager manager;
+    private final RowEncoder encoder;
+
+    private InfixAdapter(InfixConfig config, ModelBackend backend, NDManager manager, RowEncoder encoder) {
+        this.config = config;
+        this.backend = backend;
+        this.manager = manager;
+        this.encoder = encoder;
+    }
+
+    /**
+     * Creates the adapter for {@code context}'s model, its parameters in a sub-manager of {@code context}'s manager.
+     * Random values come from {@link AdapterContext#seed()}; {@code init=words} runs the frozen model over the words
+     * (after the context, if any) and, with an MLP, fits the MLP to their keys and values (which opens a gradient
+     * collector: do not call it inside one).
+     *
+     * @throws PeftException {@link StandardErrorCode#UNSUPPORTED_INJECTION_POINT} if the backend does not offer
+     *     {@link InjectionPoint#ATTENTION_INFIX} or the model is encoder-decoder; {@link StandardErrorCode#INVALID_ARGUMENT}
+     *     if the settings do not fit the model or the starting point
+     */
+    public static InfixAdapter create(InfixConfig config, AdapterContext context) {
+        ModelBackend backend = context.backend();
+        if (!backend.injectionPoints().contains(InjectionPoint.ATTENTION_INFIX)) {
+            throw new PeftException(StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "Infix-tuning places keys and values between source and target"
+                    + " (ATTENTION_INFIX), which the " + backend.family() + " backend does not offer; it offers " + backend.injectionPoints());
+        }
+        ModelGeometry geometry = backend.geometry();
+        if (geometry.isEncoderDecoder()) {
+            throw new PeftException(StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "Infix-tuning [x; INFIX; y] needs source and target in one"
+                    + " sequence (a decoder-only model); this " + backend.family() + " model is encoder-decoder");
+        }
+        int hidden = geometry.hiddenSize();
+        int width = rowWidth(geometry);
+        SplittableRandom random = new SplittableRandom(context.seed());
+        NDManager manager = context.manager().newSubManager();
+        try (NDManager scratch = manager.newSubManager()) {
+            int length;
+            int mlpWidth;
+            Map<String, float[]> values;
+            Optional<float[]> fitTo = Optional.empty();
+            switch (config.init()) {
+                case RANDOM -> {
+                    length = config.length().orElse(InfixConfig.DEFAULT_LENGTH);
+                    mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
+                    values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, width), random);
+                }
+                case WORDS -> {
+                    long[] words = ids(config.initIds(), config.initText(), InfixConfig.INIT_IDS, InfixConfig.INIT_TEXT, backend);
+                    long[] contextIds = ids(config.contextIds(), config.contextText(), InfixConfig.INIT_CONTEXT_IDS, InfixConfig.INIT_CONTEXT_TEXT, backend);
+                    length = agree(InfixConfig.LENGTH, config.length(), words.length, "the " + words.length + " tokens of the init words");
+                    mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
+                    float[] rows = wordRows(backend, contextIds, words, scratch);
+                    if (mlpWidth == 0) {
+                        values = Map.of(RowEncoder.EMBEDDING, rows);
+                    }
+                    else {
+                        values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, width), random);
+                        fitTo = Optional.of(rows);
+                    }
+                }
+                case FILE -> {
+                    FileStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
+                    String source = InfixConfig.INIT_FILE + " " + config.initFile().get();
+                    length = agree(InfixConfig.LENGTH, config.length(), start.length(), source);
+                    mlpWidth = agree(InfixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    values = start.values();
+                }
+                default -> throw new IllegalStateException(config.init().toString());
+            }
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            Map<String, float[]> startValues = values;
+            RowEncoder.shapes(length, mlpWidth, hidden, width).forEach((name, shape) -> arrays.put(name, manager.create(startValues.get(name), shape)));
+            RowEncoder encoder = new RowEncoder(NAME_PREFIX, length, mlpWidth, hidden, width, arrays);
+            if (fitTo.isPresent()) {
+                encoder.fit(scratch.create(fitTo.get(), new Shape(length, width)), scratch);
+            }
+            return new InfixAdapter(config, backend, manager, encoder);
+        }
+        catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** {@code L*2*d}: a row holds a virtual token's keys and values in every layer. */
+    static int rowWidth(ModelGeometry geometry) {
+        return 2 * geometry.decoderLayers() * geometry.hiddenSize();
+    }
+
+    /**
+     * The rows {@code [I, L*2*d]} of the keys and values the words have when they follow {@code context} (positions
+     * |context|..|context|+I-1): inserted after exactly that context, an infix of these rows is the words.
+     */
+    static float[] wordRows(ModelBackend backend, long[] context, long[] words, NDManager scratch) {
+        long[] sequence = new long[context.length + words.length];
+        System.arraycopy(context, 0, sequence, 0, context.length);
+        System.arraycopy(words, 0, sequence, context.length, words.length);
+        List<KeyValuePrefix> all = backend.keyValues(scratch.create(sequence, new Shape(1, sequence.length)), AttentionSite.DECODER_SELF);
+        List<KeyValuePrefix> tail = new ArrayList<>(all.size());
+        NDIndex wordsOnly = new NDIndex(":, :, {}:, :", context.length);
+        for (KeyValuePrefix layer : all) {
+            tail.add(new KeyValuePrefix(layer.keys().get(wordsOnly), layer.values().get(wordsOnly)));
+        }
+        return new LayerPrefixes(AttentionSite.DECODER_SELF, tail, 0).toRows().toFloatArray();
+    }
+
+    /** Ids given as ids or as text (encoded with the model's tokenizer); empty when neither is given. */
+    private static long[] ids(List<Long> given, Optional<String> text, String idsKey, String textKey, ModelBackend backend) {
+        long[] ids;
+        if (text.isPresent()) {
+            TextTokenizer tokenizer = backend.tokenizer().orElseThrow(() -> new PeftException(StandardErrorCode.INVALID_ARGUMENT,
+                    textKey + " needs the model's tokenizer, but this " + backend.family() + " model directory has no tokenizer files; give " + idsKey
+                            + " instead"));
+            ids = tokenizer.encode(text.get());
+            if (ids.length == 0) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, textKey + " '" + text.get() + "' encodes to no tokens");
+            }
+        }
+        else {
+            ids = given.stream().mapToLong(Long::longValue).toArray();
+        }
+        int vocabulary = backend.geometry().vocabSize();
+        for (long id : ids) {
+            if (id >= vocabulary) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, idsKey + " holds token id " + id + ", outside the model's vocabulary [0, "
+                        + vocabulary + ")");
+            }
+        }
+        return ids;
+    }
+
+    /** @param values by short parameter name */
+    private record FileStart(int length, int mlpWidth, Map<String, float[]> values) {}
+
+    /** An exported infix directory (flat activations), or a safetensors file of the trainable tensors. */
+    private static FileStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
+        int hidden = geometry.hiddenSize();
+        int width = rowWidth(geometry);
+        if (Files.isDirectory(path)) {
+            NDArray rows = InfixFiles.read(path, scratch, geometry).rows();
+            return new FileStart(Math.toIntExact(rows.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, floats(rows, path, InfixFiles.TENSOR)));
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, InfixConfig.INIT_FILE + " " + path + " does not exist");
+        }
+        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            String embedding = NAME_PREFIX + RowEncoder.EMBEDDING;
+            if (!file.contains(embedding)) {
+                throw new PeftException(StandardErrorCode.MISSING_TENSOR, InfixConfig.INIT_FILE + " " + path + " has no '" + embedding
+                        + "'; it must hold an infix adapter's trainable tensors (" + NAME_PREFIX + "*) or be an exported infix directory");
+            }
+            int length = Math.toIntExact(file.info(embedding).shape().get(0));
+            String hiddenWeight = NAME_PREFIX + RowEncoder.HIDDEN_WEIGHT;
+            int mlpWidth = file.contains(hiddenWeight) ? Math.toIntExact(file.info(hiddenWeight).shape().get(0)) : 0;
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (Map.Entry<String, Shape> shape : RowEncoder.shapes(length, mlpWidth, hidden, width).entrySet()) {
+                String name = NAME_PREFIX + shape.getKey();
+                if (!file.contains(name)) {
+                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, InfixConfig.INIT_FILE + " " + path + " has no '" + name
+                            + "', which an infix with its '" + embedding + "' needs");
+                }
+                NDArray tensor = file.load(name, scratch);
+                if (!tensor.getShape().equals(shape.getValue())) {
+                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + path + " is " + tensor.getShape()
+                            + "; this model needs " + shape.getValue());
+                }
+                values.put(shape.getKey(), floats(tensor, path, name));
+            }
+            return new FileStart(length, mlpWidth, values);
+        }
+    }
+
+    private static float[] floats(NDArray tensor, Path path, String name) {
+        if (tensor.getDataType() != DataType.FLOAT32) {
+            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + path + " is " + tensor.getDataType()
+                    + "; an infix is floating point");
+        }
+        return tensor.toFloatArray();
+    }
+
+    /** {@code actual}, after checking it against the user's explicit setting {@code key}, if any. */
+    private static int agree(String key, OptionalInt configured, int actual, String source) {
+        if (configured.isPresent() && configured.getAsInt() != actual) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
+                    + actual + "; leave " + key + " out or make it agree");
+        }
+        return actual;
+    }
+
+    @Override
+    public String method() {
+        return InfixAdapterProvider.NAME;
+    }
+
+    /** The number of infix tokens I. */
+    public int length() {
+        return encoder.rows();
+    }
+
+    /** The MLP's hidden width k; 0 when the activations are trained directly. */
+    public int mlpWidth() {
+        return encoder.mlpWidth();
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return encoder.parameters();
+    }
+
+    /**
+     * Per layer, the infix keys and values {@code [1, heads, I, headDim]} (broadcast over the batch), and where the
+     * infix sits ({@link AdapterHooks#infixSourceTail}), all in {@code context}'s manager.
+     */
+    @Override
+    public AdapterHooks hooks(ForwardContext context) {
+        List<KeyValuePrefix> layers = LayerPrefixes.fromRows(encoder.rows(context.manager()), backend.geometry(), AttentionSite.DECODER_SELF, 0).layers();
+        int tail = config.boundary().sourceTail();
+        return new AdapterHooks() {
+            @Override
+            public Optional<KeyValuePrefix> attentionInfix(AttentionSite site, int layer) {
+                return site == AttentionSite.DECODER_SELF && layer < layers.size() ? Optional.of(layers.get(layer)) : Optional.empty();
+            }
+
+            @Override
+            public int infixSourceTail(Stack stack) {
+                return stack == Stack.DECODER ? tail : 0;
+            }
+        };
+    }
+
+    @Override
+    public InfixConfig config() {
+        return config;
+    }
+
+    /**
+     * Writes the infix (the MLP applied and dropped) as an infix directory ({@link InfixFiles}), with
+     * {@code base_model_name_or_path} set to the backend's family.
+     */
+    @Override
+    public void export(Path directory) {
+        try (NDManager scratch = manager.newSubManager()) {
+            InfixFiles.write(directory, encoder.rows(scratch).stopGradient(), config.boundary(), backend.geometry(), backend.family());
+        }
+    }
+
+    /** I x L x 2 x d. */
+    @Override
+    public long exportedParameterCount() {
+        return encoder.exportedSize();
+    }
+
+    /** Frees the parameters (and any gradients attached to them). */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
