@@ -1,6 +1,7 @@
 package io.github.peft4j.cli;
 
 import com.google.inject.AbstractModule;
+import io.github.peft4j.cli.demo.DemoCommand;
 
 /** Binds every command, so that the strict injector can create them. */
 final class CliModule extends AbstractModule {
@@ -16,6 +17,8 @@ final class CliModule extends AbstractModule {
         bind(ExportCommand.class);
         bind(PredictCommand.class);
         bind(EvaluateCommand.class);
+        bind(DemoCommand.class);
+        bind(AblateCommand.class);
         bind(AdapterOptions.class);
         bind(BenchCommand.class);
         bind(BenchLoadCommand.class);

@@ -1,6 +1,7 @@
 package io.github.peft4j.cli;
 
 import com.google.inject.Inject;
+import io.github.peft4j.cli.demo.DemoCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Parameter-efficient fine-tuning (prefix-tuning) of pretrained language models on the JVM.",
-        subcommands = {PluginsCommand.class, InitModelCommand.class, TokenizeCommand.class, ForwardCommand.class, GenerateCommand.class, TrainCommand.class, ExportCommand.class, PredictCommand.class, EvaluateCommand.class, BenchCommand.class},
+        subcommands = {DemoCommand.class, PluginsCommand.class, InitModelCommand.class, TokenizeCommand.class, ForwardCommand.class, GenerateCommand.class, TrainCommand.class, ExportCommand.class, PredictCommand.class, EvaluateCommand.class, AblateCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

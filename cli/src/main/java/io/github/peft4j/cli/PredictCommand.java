@@ -2,28 +2,19 @@ package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
-import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
-import io.github.peft4j.core.generation.Generator;
 import io.github.peft4j.core.io.AtomicFiles;
-import io.github.peft4j.core.training.CausalLmText;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
-import io.github.peft4j.spi.AdapterHooks;
-import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -101,50 +92,15 @@ final class PredictCommand implements Callable<Integer> {
                     StandardErrorCode.MALFORMED_CONFIG, model + "/config.json names no eos_token_id, which ends every output"));
             GenerationConfig config = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens)
                     .withLengthPenalty(lengthPenalty).withNoRepeatNgramSize(noRepeatNgram).withEosTokenIds(eos).withPadTokenId(eos)
-                    .withBannedTokenIds(allowNewlines ? new long[0] : newlineTokens(tokenizer));
-            List<String> predictions = new ArrayList<>(items.size());
+                    .withBannedTokenIds(allowNewlines ? new long[0] : SourceDecoding.newlineTokens(tokenizer));
             long started = System.nanoTime();
-            for (int start = 0; start < items.size(); start += batchSize) {
-                List<EvaluationItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
-                try (NDManager pass = manager.newSubManager()) {
-                    AdapterHooks hooks = adapter.hooks(backend, pass, batch.size());
-                    List<List<GeneratedSequence>> outputs = Generator.generate(backend, leftPadded(batch, tokenizer, eos, pass), hooks, config);
-                    for (List<GeneratedSequence> output : outputs) {
-                        predictions.add(text(output.get(0).tokens(), tokenizer, eos));
-                    }
-                }
-                progress(err, predictions.size(), items.size(), started);
-            }
+            List<String> sources = items.stream().map(EvaluationItem::source).toList();
+            List<String> predictions = SourceDecoding.generate(backend, (pass, rows) -> adapter.hooks(backend, pass, rows), sources, tokenizer, eos,
+                    config, batchSize, manager, done -> progress(err, done, sources.size(), started));
             AtomicFiles.writeString(out, predictions.isEmpty() ? "" : String.join("\n", predictions) + "\n");
             spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %d predictions to %s%n", predictions.size(), out);
         }
         return 0;
-    }
-
-    /** Prompts of a batch, left-padded so that every row ends with its last real token. */
-    private static ForwardInput leftPadded(List<EvaluationItem> batch, TextTokenizer tokenizer, long eos, NDManager manager) {
-        List<long[]> prompts = batch.stream().map(item -> CausalLmText.prompt(item.source(), tokenizer, eos)).toList();
-        int width = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
-        long[][] ids = new long[prompts.size()][width];
-        long[][] mask = new long[prompts.size()][width];
-        for (int row = 0; row < prompts.size(); row++) {
-            long[] prompt = prompts.get(row);
-            Arrays.fill(ids[row], eos);
-            System.arraycopy(prompt, 0, ids[row], width - prompt.length, prompt.length);
-            Arrays.fill(mask[row], width - prompt.length, width, 1);
-        }
-        return ForwardInput.of(manager.create(ids)).withAttentionMask(manager.create(mask));
-    }
-
-    /** The generated text up to the first end-of-text, on one line. */
-    private static String text(long[] tokens, TextTokenizer tokenizer, long eos) {
-        int end = (int) LongStream.range(0, tokens.length).filter(i -> tokens[(int) i] == eos).findFirst().orElse(tokens.length);
-        return tokenizer.decode(Arrays.copyOf(tokens, end)).replace('\n', ' ').strip();
-    }
-
-    /** Single tokens that stand for newlines (GPT-2: "\n" and "\n\n"), which the paper bans. */
-    private static long[] newlineTokens(TextTokenizer tokenizer) {
-        return Stream.of("\n", "\n\n").map(tokenizer::encode).filter(ids -> ids.length == 1).mapToLong(ids -> ids[0]).distinct().toArray();
     }
 
     private static void progress(PrintWriter err, int done, int total, long started) {

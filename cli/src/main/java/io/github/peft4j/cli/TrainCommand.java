@@ -3,6 +3,10 @@ package io.github.peft4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
+import io.github.peft4j.cli.report.GeneratedSample;
+import io.github.peft4j.cli.report.RunReport;
+import io.github.peft4j.core.generation.GenerationConfig;
+import io.github.peft4j.core.generation.Generator;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
@@ -22,6 +26,9 @@ import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.LowDataSplit;
 import io.github.peft4j.datasets.Sample;
 import io.github.peft4j.spi.AdapterContext;
+import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
@@ -31,6 +38,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -165,8 +174,9 @@ final class TrainCommand implements Callable<Integer> {
                 TrainingResult result = new Trainer(backend, session.trainable, manifest.training(), eos, listeners)
                         .train(train, devExamples, Optional.of(out), manifest.checkpointEverySteps(), session.export);
                 AtomicFiles.replaceDirectory(out.resolve("adapter"), session.export);
-                console.printf(Locale.ROOT, "Finished after %d steps. Run directory: %s (adapter/ is the exported %s%s)%n", result.steps(), out,
-                        manifest.method(), devExamples.isEmpty() ? "" : "; best/ has the best dev loss");
+                Path report = writeReport(manifest, backend, session, result, devExamples.isEmpty() ? train : devExamples, manager);
+                console.printf(Locale.ROOT, "Finished after %d steps. Run directory: %s (adapter/ is the exported %s%s); report: %s%n",
+                        result.steps(), out, manifest.method(), devExamples.isEmpty() ? "" : "; best/ has the best dev loss", report);
             }
             finally {
                 session.close();
@@ -254,6 +264,62 @@ final class TrainCommand implements Callable<Integer> {
         ParameterEfficientAdapter adapter = registry.adapter(manifest.method())
                 .create(manifest.settings(), new AdapterContext(backend, manager, manifest.training().seed()));
         return new Session(Trainer.Trainable.of(adapter), adapter::export, OptionalLong.of(adapter.exportedParameterCount()), Optional.of(adapter));
+    }
+
+    /** The run's report: curves from metrics.jsonl, counts, hyper-parameters and a few greedy generations. */
+    private Path writeReport(RunManifest manifest, ModelBackend backend, Session session, TrainingResult result, List<TrainingExample> shown,
+            NDManager manager) {
+        long base = backend.baseParameters().values().stream().mapToLong(NDArray::size).sum();
+        long trained = session.trainable.parameters().values().stream().mapToLong(NDArray::size).sum();
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("method", manifest.method());
+        facts.put("model", manifest.model().toString());
+        facts.put("base parameters", String.format(Locale.ROOT, "%,d", base));
+        facts.put("trained parameters", String.format(Locale.ROOT, "%,d (%.3f%% of the base)", trained, 100.0 * trained / base));
+        session.exportedParameters.ifPresent(exported ->
+                facts.put("exported parameters", String.format(Locale.ROOT, "%,d (%.3f%% of the base)", exported, 100.0 * exported / base)));
+        manifest.settings().forEach((key, value) -> facts.put("setting " + key, value));
+        TrainingConfig training = manifest.training();
+        facts.put("learning rate", training.learningRate() + " (" + training.schedule().name().toLowerCase(Locale.ROOT) + ", warmup "
+                + training.warmupSteps() + ")");
+        facts.put("batch size", training.batchSize() + " x " + training.gradientAccumulation() + " accumulated");
+        facts.put("gradient clipping", training.maxGradNorm() > 0 ? Double.toString(training.maxGradNorm()) : "off");
+        facts.put("seed", Long.toString(training.seed()));
+        facts.put("steps", Long.toString(result.steps()));
+        facts.put("last training loss", RunReport.number(result.lastLoss()));
+        result.bestDevLoss().ifPresent(loss -> facts.put("best dev loss", RunReport.number(loss)));
+        try {
+            return RunReport.write(out, "peft4j " + manifest.method() + " run", facts, samples(backend, session, shown, manager));
+        }
+        catch (RuntimeException | Error e) {
+            // The adapter is saved; a report that cannot be drawn (e.g. no fonts on a bare server) must not fail the run.
+            spec.commandLine().getErr().println("peft4j: the run report could not be written (" + e + ")");
+            return out.resolve(RunReport.HTML);
+        }
+    }
+
+    /** Greedy continuations of up to four examples' sources with what was trained. */
+    private static List<GeneratedSample> samples(ModelBackend backend, Session session, List<TrainingExample> examples, NDManager manager) {
+        Optional<TextTokenizer> tokenizer = backend.tokenizer();
+        long[] eos = backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
+        GenerationConfig greedy = GenerationConfig.greedy(40).withEosTokenIds(eos).withPadTokenId(eos.length > 0 ? eos[0] : 0);
+        List<GeneratedSample> samples = new ArrayList<>();
+        for (TrainingExample example : examples.subList(0, Math.min(4, examples.size()))) {
+            if (example.source().length == 0) {
+                continue;
+            }
+            try (NDManager pass = manager.newSubManager()) {
+                AdapterHooks hooks = session.trainable.hooks(new ForwardContext(pass, 1, false));
+                long[] generated = Generator.generate(backend, ForwardInput.of(pass.create(new long[][] {example.source()})), hooks, greedy)
+                        .get(0).get(0).tokens();
+                samples.add(new GeneratedSample(text(example.source(), tokenizer), text(example.target(), tokenizer), text(generated, tokenizer)));
+            }
+        }
+        return samples;
+    }
+
+    private static String text(long[] ids, Optional<TextTokenizer> tokenizer) {
+        return tokenizer.map(t -> t.decode(ids)).orElseGet(() -> Arrays.toString(ids));
     }
 
     private static void reportParameters(PrintWriter console, ModelBackend backend, Session session) {

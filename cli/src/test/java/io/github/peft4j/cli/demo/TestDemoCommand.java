@@ -1,0 +1,46 @@
+package io.github.peft4j.cli.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.peft4j.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end on a tiny budget: every stage runs, the reports exist, the frozen model stays frozen. */
+final class TestDemoCommand {
+    @TempDir
+    Path directory;
+
+    @Test
+    void runsEveryStageAndWritesItsReports() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Path demo = directory.resolve("demo");
+
+        int exit = Main.execute(new String[] {"demo", "--out", demo.toString(), "--pretrain-steps", "6", "--prefix-steps", "6", "--held-out", "3"},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("1/4", "2/4", "3/4", "4/4", "BLEU", "the frozen model is bit-for-bit unchanged", "Report: ");
+        for (String file : new String[] {"model/config.json", "model/vocab.json", "model/merges.txt", "prefix/report.html", "prefix/loss.png",
+                "prefix/adapter/adapter_config.json", "pretrain/report.html", "pretrain/loss.png"}) {
+            assertThat(demo.resolve(file)).exists();
+        }
+        assertThat(Files.readString(demo.resolve("prefix/report.html"))).contains("BLEU after prefix-tuning", "<img src=\"loss.png\"");
+
+        int again = Main.execute(new String[] {"demo", "--out", demo.toString()}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        assertThat(again).as("refuses to overwrite a demo").isEqualTo(2);
+    }
+
+    @Test
+    void theWorldsTokenizerKeepsWordsWhole() {
+        assertThat(RestaurantWorld.words()).contains("Eagle", "coffee", "|", ":", "(");
+        RestaurantWorld.Restaurant eagle = new RestaurantWorld.Restaurant("The Eagle", "pub", "French", "riverside", "cheap");
+        assertThat(RestaurantWorld.descriptions(eagle)).allMatch(text -> RestaurantWorld.statesEverything(eagle, text));
+        assertThat(RestaurantWorld.statesEverything(eagle, "The Mill is a pub serving French food in the riverside . It is cheap .")).isFalse();
+    }
+}
