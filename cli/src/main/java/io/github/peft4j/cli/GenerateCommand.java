@@ -5,6 +5,7 @@ import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.generation.Generator;
+import io.github.peft4j.core.training.CausalLmText;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
@@ -47,6 +48,10 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Option(names = "--ids", split = ",", description = "Prompt token ids, comma-separated.")
         long[] ids;
+
+        @Option(names = "--source", description = "A source laid out as training and predict lay it out (' ' + source + ' <|endoftext|>'): "
+                + "what an adapter trained on pairs expects.")
+        String source;
     }
 
     @Option(names = "--beams", defaultValue = "1", description = "Beam size; 1 = greedy. Default: ${DEFAULT-VALUE}.")
@@ -87,8 +92,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
-            Optional<TextTokenizer> tokenizer = prompt.text != null ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
-            long[] ids = prompt.text != null ? tokenizer.orElseThrow().encode(prompt.text) : prompt.ids;
+            boolean text = prompt.text != null || prompt.source != null;
+            Optional<TextTokenizer> tokenizer = text ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
+            long[] ids = prompt.ids != null ? prompt.ids
+                    : prompt.text != null ? tokenizer.orElseThrow().encode(prompt.text)
+                    : CausalLmText.prompt(prompt.source, tokenizer.orElseThrow(), endOfText(backend));
             if (ids.length == 0) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The prompt is empty; give at least one token");
             }
@@ -109,6 +117,11 @@ final class GenerateCommand implements Callable<Integer> {
             print(outputs, tokenizer, eos);
         }
         return 0;
+    }
+
+    private static long endOfText(ModelBackend backend) {
+        return backend.eosTokenIds().stream().findFirst().orElseThrow(() -> new PeftException(StandardErrorCode.MALFORMED_CONFIG,
+                "The model names no eos_token_id, which --source puts after the source"));
     }
 
     private void print(List<GeneratedSequence> outputs, Optional<TextTokenizer> tokenizer, long[] eos) {

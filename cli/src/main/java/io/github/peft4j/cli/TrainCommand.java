@@ -288,14 +288,7 @@ final class TrainCommand implements Callable<Integer> {
         facts.put("steps", Long.toString(result.steps()));
         facts.put("last training loss", RunReport.number(result.lastLoss()));
         result.bestDevLoss().ifPresent(loss -> facts.put("best dev loss", RunReport.number(loss)));
-        try {
-            return RunReport.write(out, "peft4j " + manifest.method() + " run", facts, samples(backend, session, shown, manager));
-        }
-        catch (RuntimeException | Error e) {
-            // The adapter is saved; a report that cannot be drawn (e.g. no fonts on a bare server) must not fail the run.
-            spec.commandLine().getErr().println("peft4j: the run report could not be written (" + e + ")");
-            return out.resolve(RunReport.HTML);
-        }
+        return RunReport.write(out, "peft4j " + manifest.method() + " run", facts, samples(backend, session, shown, manager));
     }
 
     /** Greedy continuations of up to four examples' sources with what was trained. */

@@ -8,6 +8,7 @@ import io.github.peft4j.cli.report.GeneratedSample;
 import io.github.peft4j.cli.report.RunReport;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.BaseWeights;
 import io.github.peft4j.core.training.CausalLmText;
 import io.github.peft4j.core.training.MetricsLog;
@@ -113,6 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
                 TrainingResult pretraining = new Trainer(model, BaseWeights.all(model), config(3e-3, pretrainSteps, Math.min(30, pretrainSteps / 10), 16), eos,
                         listeners(err, out.resolve("pretrain"))).train(corpus, List.of(), Optional.empty(), 0, directory -> { });
                 report(out.resolve("pretrain"), "peft4j demo: pretraining", model, BaseWeights.all(model).parameters(), pretraining, Map.of(), List.of());
+                // The pretrained language model replaces the random one on disk, for generate/train/predict afterwards.
+                SafetensorsWriter.write(modelDirectory.resolve("model.safetensors"), model.baseParameters(), Map.of("format", "pt"));
 
                 Map<RestaurantWorld.Restaurant, List<String>> test = world.distinct(heldOut, Set.of());
                 Map<RestaurantWorld.Restaurant, List<String>> train = world.distinct(600, test.keySet());
@@ -163,7 +166,7 @@ public final class DemoCommand implements Callable<Integer> {
                         test.size(), bleuBefore, bleuAfter, completeBefore, completeAfter, String.format(Locale.ROOT, "%,d", count(prefix.trainableParameters())),
                         String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()), frozen ? "is bit-for-bit unchanged" : "CHANGED");
                 console.printf(Locale.ROOT, "Report: %s%nNext: the same on a real GPT-2 and E2E, see docs/getting-started.md; try%n"
-                        + "  ./peft4j generate --model %s --adapter %s --prompt \" name : The Eagle | Type : pub | food : French | area : riverside | price : cheap \"%n",
+                        + "  ./peft4j generate --model %s --adapter %s --source \"name : The Eagle | Type : pub | food : French | area : riverside | price : cheap\" --beams 4%n",
                         report, modelDirectory, out.resolve("prefix/adapter"));
                 prefix.close();
                 if (!frozen) {

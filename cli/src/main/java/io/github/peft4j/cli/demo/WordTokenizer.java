@@ -11,7 +11,9 @@ import java.util.Set;
 
 /**
  * Tokenizer files for the demo's world: GPT-2's byte-level BPE (so the real tokenizer code path runs), with merges
- * that build every word of the world into one token, with and without its leading space ({@code Ġ}).
+ * that build every word of the world, with its leading space ({@code Ġ}), into one token. Every merge extends a
+ * space-led piece to the right, so within a word only one merge ever applies at a time and the chain cannot be
+ * cut short by another word's merges (the demo's texts always put a space before a word).
  */
 final class WordTokenizer {
     static final String END_OF_TEXT = "<|endoftext|>";
@@ -26,7 +28,6 @@ final class WordTokenizer {
         }
         List<String> merges = new ArrayList<>();
         for (String word : words) {
-            addMerges(word, vocab, merges);
             addMerges(" " + word, vocab, merges);
         }
         vocab.put(END_OF_TEXT, vocab.size());

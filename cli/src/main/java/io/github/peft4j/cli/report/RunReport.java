@@ -6,6 +6,7 @@ import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.training.MetricsLog;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
+import java.awt.AWTError;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,24 +52,31 @@ public final class RunReport {
         System.setProperty("java.awt.headless", "true");
         Metrics metrics = Metrics.read(runDirectory.resolve(MetricsLog.FILE_NAME));
         List<String> plots = new ArrayList<>();
-        if (!metrics.steps.isEmpty()) {
-            XYSeriesCollection loss = new XYSeriesCollection(metrics.series("training loss", "loss", metrics.steps));
-            if (!metrics.evaluations.isEmpty()) {
-                loss.addSeries(metrics.series("dev loss", "dev_loss", metrics.evaluations));
+        Map<String, String> shown = new LinkedHashMap<>(facts);
+        try {
+            if (!metrics.steps.isEmpty()) {
+                XYSeriesCollection loss = new XYSeriesCollection(metrics.series("training loss", "loss", metrics.steps));
+                if (!metrics.evaluations.isEmpty()) {
+                    loss.addSeries(metrics.series("dev loss", "dev_loss", metrics.evaluations));
+                }
+                plot(runDirectory.resolve(LOSS_PLOT), chart("Loss", "loss", loss));
+                plots.add(LOSS_PLOT);
+                plot(runDirectory.resolve(LEARNING_RATE_PLOT), chart("Learning rate", "learning rate",
+                        new XYSeriesCollection(metrics.series("learning rate", "learning_rate", metrics.steps))));
+                plots.add(LEARNING_RATE_PLOT);
             }
-            plot(runDirectory.resolve(LOSS_PLOT), chart("Loss", "loss", loss));
-            plots.add(LOSS_PLOT);
-            plot(runDirectory.resolve(LEARNING_RATE_PLOT), chart("Learning rate", "learning rate",
-                    new XYSeriesCollection(metrics.series("learning rate", "learning_rate", metrics.steps))));
-            plots.add(LEARNING_RATE_PLOT);
+            if (!metrics.evaluations.isEmpty()) {
+                plot(runDirectory.resolve(DEV_PLOT), chart("Dev loss", "dev loss",
+                        new XYSeriesCollection(metrics.series("dev loss", "dev_loss", metrics.evaluations))));
+                plots.add(DEV_PLOT);
+            }
         }
-        if (!metrics.evaluations.isEmpty()) {
-            plot(runDirectory.resolve(DEV_PLOT), chart("Dev loss", "dev loss",
-                    new XYSeriesCollection(metrics.series("dev loss", "dev_loss", metrics.evaluations))));
-            plots.add(DEV_PLOT);
+        catch (RuntimeException | LinkageError | AWTError e) {
+            // Drawing needs fonts (fontconfig); a bare server may lack them. The numbers stay in metrics.jsonl.
+            shown.put("plots", "not drawn: " + e + " (install fontconfig and a font, e.g. fonts-dejavu-core)");
         }
         Path html = runDirectory.resolve(HTML);
-        AtomicFiles.writeString(html, html(title, facts, plots, samples));
+        AtomicFiles.writeString(html, html(title, shown, plots, samples));
         return html;
     }
 

@@ -32,6 +32,13 @@ final class TestDemoCommand {
         }
         assertThat(Files.readString(demo.resolve("prefix/report.html"))).contains("BLEU after prefix-tuning", "<img src=\"loss.png\"");
 
+        // The saved model is the pretrained one: the exported prefix steers it from the command line as in the demo.
+        StringWriter generated = new StringWriter();
+        assertThat(Main.execute(new String[] {"generate", "--model", demo.resolve("model").toString(), "--adapter", demo.resolve("prefix/adapter").toString(),
+                "--source", "name : Aromi | Type : pub | food : French | area : riverside | price : cheap", "--max-new-tokens", "5"},
+                new PrintWriter(generated, true), new PrintWriter(err, true))).as(err.toString()).isZero();
+        assertThat(generated.toString()).isNotBlank();
+
         int again = Main.execute(new String[] {"demo", "--out", demo.toString()}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
         assertThat(again).as("refuses to overwrite a demo").isEqualTo(2);
     }
