@@ -2,10 +2,10 @@ package io.github.peft4j.adapter.embedding;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.peft4j.core.safetensors.SafetensorsFile;
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.training.RowEncoder;
+import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardContext;
@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /**
@@ -102,10 +101,10 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
                     }
                 }
                 case FILE -> {
-                    FileStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
+                    RowStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
                     String source = EmbeddingConfig.INIT_FILE + " " + config.initFile().get();
-                    length = agree(EmbeddingConfig.LENGTH, config.length(), start.length(), source);
-                    mlpWidth = agree(EmbeddingConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    length = Settings.agree(EmbeddingConfig.LENGTH, config.length(), start.length(), source);
+                    mlpWidth = Settings.agree(EmbeddingConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
                     values = start.values();
                 }
                 default -> throw new IllegalStateException(config.init().toString());
@@ -159,61 +158,17 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
         return ids;
     }
 
-    /** @param values by short parameter name */
-    private record FileStart(int length, int mlpWidth, Map<String, float[]> values) {}
+    /** How messages about an {@code init-file} name things. */
+    private static final RowStart.Wording FILE_WORDING = new RowStart.Wording(EmbeddingConfig.INIT_FILE, "an embedding adapter",
+            "a PEFT prompt-tuning directory", "embeddings", true);
 
     /** A PEFT prompt-tuning directory (flat embeddings), or a safetensors file of the trainable tensors. */
-    private static FileStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
+    private static RowStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
         int hidden = geometry.hiddenSize();
         if (Files.isDirectory(path)) {
-            NDArray embeddings = PromptTuningFiles.read(path, scratch, geometry);
-            return new FileStart(Math.toIntExact(embeddings.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, floats(embeddings, path, "prompt_embeddings")));
+            return RowStart.ofRows(PromptTuningFiles.read(path, scratch, geometry), path, "prompt_embeddings", FILE_WORDING);
         }
-        if (!Files.isRegularFile(path)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, EmbeddingConfig.INIT_FILE + " " + path + " does not exist");
-        }
-        try (SafetensorsFile file = SafetensorsFile.open(path)) {
-            String embedding = NAME_PREFIX + RowEncoder.EMBEDDING;
-            if (!file.contains(embedding)) {
-                throw new PeftException(StandardErrorCode.MISSING_TENSOR, EmbeddingConfig.INIT_FILE + " " + path + " has no '" + embedding
-                        + "'; it must hold an embedding adapter's trainable tensors (" + NAME_PREFIX + "*) or be a PEFT prompt-tuning directory");
-            }
-            int length = Math.toIntExact(file.info(embedding).shape().get(0));
-            String hiddenWeight = NAME_PREFIX + RowEncoder.HIDDEN_WEIGHT;
-            int mlpWidth = file.contains(hiddenWeight) ? Math.toIntExact(file.info(hiddenWeight).shape().get(0)) : 0;
-            Map<String, float[]> values = new LinkedHashMap<>();
-            for (Map.Entry<String, Shape> shape : RowEncoder.shapes(length, mlpWidth, hidden, hidden).entrySet()) {
-                String name = NAME_PREFIX + shape.getKey();
-                if (!file.contains(name)) {
-                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, EmbeddingConfig.INIT_FILE + " " + path + " has no '" + name
-                            + "', which embeddings with its '" + embedding + "' need");
-                }
-                NDArray tensor = file.load(name, scratch);
-                if (!tensor.getShape().equals(shape.getValue())) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + path + " is " + tensor.getShape()
-                            + "; this model needs " + shape.getValue());
-                }
-                values.put(shape.getKey(), floats(tensor, path, name));
-            }
-            return new FileStart(length, mlpWidth, values);
-        }
-    }
-
-    private static float[] floats(NDArray tensor, Path path, String name) {
-        if (tensor.getDataType() != DataType.FLOAT32) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + path + " is " + tensor.getDataType()
-                    + "; embeddings are floating point");
-        }
-        return tensor.toFloatArray();
-    }
-
-    /** {@code actual}, after checking it against the user's explicit setting {@code key}, if any. */
-    private static int agree(String key, OptionalInt configured, int actual, String source) {
-        if (configured.isPresent() && configured.getAsInt() != actual) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
-                    + actual + "; leave " + key + " out or make it agree");
-        }
-        return actual;
+        return RowStart.fromSafetensors(path, NAME_PREFIX, hidden, hidden, FILE_WORDING, scratch);
     }
 
     @Override

@@ -1,8 +1,9 @@
 package io.github.peft4j.adapter.embedding;
 
-import static io.github.peft4j.adapter.embedding.Settings.check;
+import static io.github.peft4j.core.adapter.Settings.check;
 import static java.util.Objects.requireNonNull;
 
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.spi.AdapterConfig;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Collectors;
 
 /**
  * The settings of an {@code embedding} adapter (embedding-only tuning), as users type them:
@@ -91,19 +91,7 @@ public record EmbeddingConfig(
         mlpWidth.ifPresent(k -> check(k >= 0, MLP_WIDTH + " (the MLP's hidden width k; 0 = no MLP) must be >= 0; got " + k));
         check(initIds.stream().allMatch(id -> id >= 0), INIT_IDS + " must be token ids >= 0; got " + initIds);
         check(initText.isEmpty() || !initText.get().isBlank(), INIT_TEXT + " must not be blank");
-        switch (init) {
-            case RANDOM -> check(initIds.isEmpty() && initText.isEmpty() && initFile.isEmpty(),
-                    INIT + "=random takes no " + INIT_IDS + ", " + INIT_TEXT + " or " + INIT_FILE + "; use " + INIT + "=words or " + INIT + "=file");
-            case WORDS -> {
-                check(initIds.isEmpty() != initText.isEmpty(), INIT + "=words needs exactly one of " + INIT_IDS + " or " + INIT_TEXT);
-                check(initFile.isEmpty(), INIT + "=words takes no " + INIT_FILE + "; the words decide the starting embeddings");
-            }
-            case FILE -> {
-                check(initFile.isPresent(), INIT + "=file needs " + INIT_FILE);
-                check(initIds.isEmpty() && initText.isEmpty(), INIT + "=file takes no " + INIT_IDS + " or " + INIT_TEXT
-                        + "; the file decides the starting embeddings");
-            }
-        }
+        Settings.checkInitSources(init.setting(), initIds, initText, initFile, "embeddings");
     }
 
     /** All defaults: P = 10, k = 512, random initialisation. */
@@ -121,7 +109,7 @@ public record EmbeddingConfig(
         OptionalInt mlpWidth = Settings.optionalInt(settings, MLP_WIDTH, 0, "the MLP's hidden width k, a whole number >= 0 (0 = no MLP)");
         List<Long> ids = Settings.parseIds(INIT_IDS, settings.get(INIT_IDS));
         Optional<String> text = Optional.ofNullable(settings.get(INIT_TEXT));
-        Optional<Path> file = Optional.ofNullable(settings.get(INIT_FILE)).map(value -> Settings.parsePath(INIT_FILE, value));
+        Optional<Path> file = Settings.optionalPath(settings, INIT_FILE);
         Init implied = file.isPresent() ? Init.FILE : !ids.isEmpty() || text.isPresent() ? Init.WORDS : Init.RANDOM;
         Init init = Settings.parseEnum(settings, INIT, Init.class, implied);
         return new EmbeddingConfig(length, mlpWidth, init, ids, text, file);
@@ -135,7 +123,7 @@ public record EmbeddingConfig(
         mlpWidth.ifPresent(k -> settings.put(MLP_WIDTH, Integer.toString(k)));
         settings.put(INIT, init.setting());
         if (!initIds.isEmpty()) {
-            settings.put(INIT_IDS, initIds.stream().map(String::valueOf).collect(Collectors.joining(",")));
+            settings.put(INIT_IDS, Settings.formatIds(initIds));
         }
         initText.ifPresent(text -> settings.put(INIT_TEXT, text));
         initFile.ifPresent(file -> settings.put(INIT_FILE, file.toString()));

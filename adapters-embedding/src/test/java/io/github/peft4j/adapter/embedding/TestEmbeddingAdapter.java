@@ -1,6 +1,6 @@
 package io.github.peft4j.adapter.embedding;
 
-import static io.github.peft4j.adapter.embedding.EmbeddingTesting.assertError;
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -16,6 +16,7 @@ import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.CausalLmLoss;
+import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardContext;
@@ -25,6 +26,7 @@ import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.EngineManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,7 +56,7 @@ final class TestEmbeddingAdapter {
 
     @BeforeAll
     static void loadModel() {
-        model = EmbeddingTesting.goldenModel(ARRAYS.manager());
+        model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), ARRAYS.manager());
         geometry = model.geometry();
     }
 
@@ -259,7 +261,7 @@ final class TestEmbeddingAdapter {
 
     @Test
     void backendsAndStartingPointsThatDoNotFitAreRefused() {
-        ModelBackend prefixOnly = EmbeddingTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX));
+        ModelBackend prefixOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX));
         assertError(() -> provider.create(EmbeddingConfig.defaults(), new AdapterContext(prefixOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "INPUT_EMBEDDINGS");
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager files = ARRAYS.manager().newSubManager()) {

@@ -1,6 +1,6 @@
 package io.github.peft4j.adapter.embedding;
 
-import static io.github.peft4j.adapter.embedding.EmbeddingTesting.assertError;
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.peft4j.spi.AdapterProvider;

@@ -3,11 +3,11 @@ package io.github.peft4j.adapter.infix;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
-import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.training.RowEncoder;
+import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /**
@@ -112,7 +111,7 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                 case WORDS -> {
                     long[] words = ids(config.initIds(), config.initText(), InfixConfig.INIT_IDS, InfixConfig.INIT_TEXT, backend);
                     long[] contextIds = ids(config.contextIds(), config.contextText(), InfixConfig.INIT_CONTEXT_IDS, InfixConfig.INIT_CONTEXT_TEXT, backend);
-                    length = agree(InfixConfig.LENGTH, config.length(), words.length, "the " + words.length + " tokens of the init words");
+                    length = Settings.agree(InfixConfig.LENGTH, config.length(), words.length, "the " + words.length + " tokens of the init words");
                     mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
                     float[] rows = wordRows(backend, contextIds, words, scratch);
                     if (mlpWidth == 0) {
@@ -124,10 +123,10 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                     }
                 }
                 case FILE -> {
-                    FileStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
+                    RowStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
                     String source = InfixConfig.INIT_FILE + " " + config.initFile().get();
-                    length = agree(InfixConfig.LENGTH, config.length(), start.length(), source);
-                    mlpWidth = agree(InfixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    length = Settings.agree(InfixConfig.LENGTH, config.length(), start.length(), source);
+                    mlpWidth = Settings.agree(InfixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
                     values = start.values();
                 }
                 default -> throw new IllegalStateException(config.init().toString());
@@ -194,62 +193,16 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
         return ids;
     }
 
-    /** @param values by short parameter name */
-    private record FileStart(int length, int mlpWidth, Map<String, float[]> values) {}
+    /** How messages about an {@code init-file} name things. */
+    private static final RowStart.Wording FILE_WORDING = new RowStart.Wording(InfixConfig.INIT_FILE, "an infix adapter",
+            "an exported infix directory", "an infix", false);
 
     /** An exported infix directory (flat activations), or a safetensors file of the trainable tensors. */
-    private static FileStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
-        int hidden = geometry.hiddenSize();
-        int width = rowWidth(geometry);
+    private static RowStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
         if (Files.isDirectory(path)) {
-            NDArray rows = InfixFiles.read(path, scratch, geometry).rows();
-            return new FileStart(Math.toIntExact(rows.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, floats(rows, path, InfixFiles.TENSOR)));
+            return RowStart.ofRows(InfixFiles.read(path, scratch, geometry).rows(), path, InfixFiles.TENSOR, FILE_WORDING);
         }
-        if (!Files.isRegularFile(path)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, InfixConfig.INIT_FILE + " " + path + " does not exist");
-        }
-        try (SafetensorsFile file = SafetensorsFile.open(path)) {
-            String embedding = NAME_PREFIX + RowEncoder.EMBEDDING;
-            if (!file.contains(embedding)) {
-                throw new PeftException(StandardErrorCode.MISSING_TENSOR, InfixConfig.INIT_FILE + " " + path + " has no '" + embedding
-                        + "'; it must hold an infix adapter's trainable tensors (" + NAME_PREFIX + "*) or be an exported infix directory");
-            }
-            int length = Math.toIntExact(file.info(embedding).shape().get(0));
-            String hiddenWeight = NAME_PREFIX + RowEncoder.HIDDEN_WEIGHT;
-            int mlpWidth = file.contains(hiddenWeight) ? Math.toIntExact(file.info(hiddenWeight).shape().get(0)) : 0;
-            Map<String, float[]> values = new LinkedHashMap<>();
-            for (Map.Entry<String, Shape> shape : RowEncoder.shapes(length, mlpWidth, hidden, width).entrySet()) {
-                String name = NAME_PREFIX + shape.getKey();
-                if (!file.contains(name)) {
-                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, InfixConfig.INIT_FILE + " " + path + " has no '" + name
-                            + "', which an infix with its '" + embedding + "' needs");
-                }
-                NDArray tensor = file.load(name, scratch);
-                if (!tensor.getShape().equals(shape.getValue())) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + path + " is " + tensor.getShape()
-                            + "; this model needs " + shape.getValue());
-                }
-                values.put(shape.getKey(), floats(tensor, path, name));
-            }
-            return new FileStart(length, mlpWidth, values);
-        }
-    }
-
-    private static float[] floats(NDArray tensor, Path path, String name) {
-        if (tensor.getDataType() != DataType.FLOAT32) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + path + " is " + tensor.getDataType()
-                    + "; an infix is floating point");
-        }
-        return tensor.toFloatArray();
-    }
-
-    /** {@code actual}, after checking it against the user's explicit setting {@code key}, if any. */
-    private static int agree(String key, OptionalInt configured, int actual, String source) {
-        if (configured.isPresent() && configured.getAsInt() != actual) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
-                    + actual + "; leave " + key + " out or make it agree");
-        }
-        return actual;
+        return RowStart.fromSafetensors(path, NAME_PREFIX, geometry.hiddenSize(), rowWidth(geometry), FILE_WORDING, scratch);
     }
 
     @Override

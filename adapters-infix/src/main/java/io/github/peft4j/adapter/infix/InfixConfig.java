@@ -1,8 +1,9 @@
 package io.github.peft4j.adapter.infix;
 
-import static io.github.peft4j.adapter.infix.Settings.check;
+import static io.github.peft4j.core.adapter.Settings.check;
 import static java.util.Objects.requireNonNull;
 
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.spi.AdapterConfig;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Collectors;
 
 /**
  * The settings of an {@code infix} adapter (infix-tuning {@code [x; INFIX; y]}), as users type them:
@@ -167,7 +167,7 @@ public record InfixConfig(
         Optional<String> text = Optional.ofNullable(settings.get(INIT_TEXT));
         List<Long> contextIds = Settings.parseIds(INIT_CONTEXT_IDS, settings.get(INIT_CONTEXT_IDS));
         Optional<String> contextText = Optional.ofNullable(settings.get(INIT_CONTEXT_TEXT));
-        Optional<Path> file = Optional.ofNullable(settings.get(INIT_FILE)).map(value -> Settings.parsePath(INIT_FILE, value));
+        Optional<Path> file = Settings.optionalPath(settings, INIT_FILE);
         Init implied = file.isPresent() ? Init.FILE : !ids.isEmpty() || text.isPresent() ? Init.WORDS : Init.RANDOM;
         Init init = Settings.parseEnum(settings, INIT, Init.class, implied);
         return new InfixConfig(length, mlpWidth, boundary, init, ids, text, contextIds, contextText, file);
@@ -182,11 +182,11 @@ public record InfixConfig(
         settings.put(BOUNDARY, boundary.setting());
         settings.put(INIT, init.setting());
         if (!initIds.isEmpty()) {
-            settings.put(INIT_IDS, initIds.stream().map(String::valueOf).collect(Collectors.joining(",")));
+            settings.put(INIT_IDS, Settings.formatIds(initIds));
         }
         initText.ifPresent(text -> settings.put(INIT_TEXT, text));
         if (!contextIds.isEmpty()) {
-            settings.put(INIT_CONTEXT_IDS, contextIds.stream().map(String::valueOf).collect(Collectors.joining(",")));
+            settings.put(INIT_CONTEXT_IDS, Settings.formatIds(contextIds));
         }
         contextText.ifPresent(text -> settings.put(INIT_CONTEXT_TEXT, text));
         initFile.ifPresent(file -> settings.put(INIT_FILE, file.toString()));

@@ -1,6 +1,6 @@
 package io.github.peft4j.adapter.infix;
 
-import static io.github.peft4j.adapter.infix.InfixTesting.assertError;
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -19,6 +19,7 @@ import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.CausalLmBatch;
 import io.github.peft4j.core.training.CausalLmLoss;
 import io.github.peft4j.core.training.TrainingExample;
+import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -30,6 +31,7 @@ import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.EngineManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,7 +69,7 @@ final class TestInfixAdapter {
 
     @BeforeAll
     static void loadModel() {
-        model = InfixTesting.goldenModel(ARRAYS.manager());
+        model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), ARRAYS.manager());
         geometry = model.geometry();
     }
 
@@ -285,11 +287,11 @@ final class TestInfixAdapter {
 
     @Test
     void backendsAndStartingPointsThatDoNotFitAreRefused() {
-        ModelBackend prefixOnly = InfixTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS));
+        ModelBackend prefixOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS));
         assertError(() -> provider.create(InfixConfig.defaults(), new AdapterContext(prefixOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "ATTENTION_INFIX");
         ModelGeometry encoderDecoder = new ModelGeometry("bart", 2, 2, 4, 16, 64, 1000, 128);
-        ModelBackend bart = InfixTesting.stubBackend(encoderDecoder, Set.of(InjectionPoint.ATTENTION_INFIX));
+        ModelBackend bart = AdapterTesting.stubBackend(encoderDecoder, Set.of(InjectionPoint.ATTENTION_INFIX));
         assertError(() -> provider.create(InfixConfig.defaults(), new AdapterContext(bart, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "encoder-decoder");
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager files = ARRAYS.manager().newSubManager()) {

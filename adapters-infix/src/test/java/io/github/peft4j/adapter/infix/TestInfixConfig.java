@@ -1,6 +1,6 @@
 package io.github.peft4j.adapter.infix;
 
-import static io.github.peft4j.adapter.infix.InfixTesting.assertError;
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.peft4j.spi.AdapterProvider;

@@ -3,6 +3,7 @@ package io.github.peft4j.adapter.prefix;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.spi.AdapterContext;
@@ -134,7 +135,7 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     /** Flat: the words' rows are the prefix. With an MLP: random modules, then fitted to the rows. */
     private static Start wordsStart(PrefixConfig config, ModelBackend backend, List<AttentionSite> sites, RandomGenerator random, NDManager scratch) {
         long[] ids = PrefixInitialisation.wordIds(config, backend);
-        int length = PrefixInitialisation.agree(PrefixConfig.LENGTH, config.length(), ids.length, "the " + ids.length + " tokens of the init words");
+        int length = Settings.agree(PrefixConfig.LENGTH, config.length(), ids.length, "the " + ids.length + " tokens of the init words");
         int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
         List<float[]> rows = sites.stream().map(site -> PrefixInitialisation.wordRows(backend, ids, site, scratch)).toList();
         if (mlpWidth == 0) {
@@ -147,8 +148,8 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
         Path file = config.initFile().orElseThrow();
         PrefixInitialisation.FileStart start = PrefixInitialisation.fromFile(file, sites, namePrefixes, geometry, scratch);
         String source = PrefixConfig.INIT_FILE + " " + file;
-        int length = PrefixInitialisation.agree(PrefixConfig.LENGTH, config.length(), start.length(), source);
-        int mlpWidth = PrefixInitialisation.agree(PrefixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+        int length = Settings.agree(PrefixConfig.LENGTH, config.length(), start.length(), source);
+        int mlpWidth = Settings.agree(PrefixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
         return new Start(length, mlpWidth, start.values(), Optional.empty());
     }
 

@@ -1,21 +1,19 @@
 package io.github.peft4j.adapter.prefix;
 
+import static io.github.peft4j.core.adapter.Settings.check;
+import static io.github.peft4j.core.adapter.Settings.invalid;
 import static java.util.Objects.requireNonNull;
 
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.spi.AdapterConfig;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Collectors;
 
 /**
  * The settings of a {@code prefix} adapter, as users type them:
@@ -86,7 +84,7 @@ public record PrefixConfig(
 
         /** The value users type. */
         public String setting() {
-            return name().toLowerCase(Locale.ROOT);
+            return Settings.setting(this);
         }
     }
 
@@ -101,7 +99,7 @@ public record PrefixConfig(
 
         /** The value users type. */
         public String setting() {
-            return name().toLowerCase(Locale.ROOT);
+            return Settings.setting(this);
         }
     }
 
@@ -118,19 +116,7 @@ public record PrefixConfig(
         check(Double.isFinite(dropout) && dropout >= 0 && dropout < 1, DROPOUT + " must be a probability in [0, 1); got " + dropout);
         check(initIds.stream().allMatch(id -> id >= 0), INIT_IDS + " must be token ids >= 0; got " + initIds);
         check(initText.isEmpty() || !initText.get().isBlank(), INIT_TEXT + " must not be blank");
-        switch (init) {
-            case RANDOM -> check(initIds.isEmpty() && initText.isEmpty() && initFile.isEmpty(),
-                    INIT + "=random takes no " + INIT_IDS + ", " + INIT_TEXT + " or " + INIT_FILE + "; use " + INIT + "=words or " + INIT + "=file");
-            case WORDS -> {
-                check(initIds.isEmpty() != initText.isEmpty(), INIT + "=words needs exactly one of " + INIT_IDS + " or " + INIT_TEXT);
-                check(initFile.isEmpty(), INIT + "=words takes no " + INIT_FILE + "; the words decide the starting prefix");
-            }
-            case FILE -> {
-                check(initFile.isPresent(), INIT + "=file needs " + INIT_FILE);
-                check(initIds.isEmpty() && initText.isEmpty(), INIT + "=file takes no " + INIT_IDS + " or " + INIT_TEXT
-                        + "; the file decides the starting prefix");
-            }
-        }
+        Settings.checkInitSources(init.setting(), initIds, initText, initFile, "prefix");
     }
 
     /** All defaults: P = 10, k = 512, no dropout, PEFT positions, random initialisation. */
@@ -143,18 +129,16 @@ public record PrefixConfig(
      * {@link StandardErrorCode#INVALID_ARGUMENT} naming the key and what it accepts.
      */
     public static PrefixConfig fromSettings(Map<String, String> settings) {
-        for (String key : settings.keySet()) {
-            check(KEYS.contains(key), "Unknown prefix setting '" + key + "'; known settings: " + String.join(", ", KEYS));
-        }
-        OptionalInt length = optionalInt(settings, LENGTH, 1, "the number of virtual tokens P, a whole number >= 1");
-        OptionalInt mlpWidth = optionalInt(settings, MLP_WIDTH, 0, "the MLP's hidden width k, a whole number >= 0 (0 = no MLP)");
+        Settings.checkKeys(PrefixAdapterProvider.NAME, settings, KEYS);
+        OptionalInt length = Settings.optionalInt(settings, LENGTH, 1, "the number of virtual tokens P, a whole number >= 1");
+        OptionalInt mlpWidth = Settings.optionalInt(settings, MLP_WIDTH, 0, "the MLP's hidden width k, a whole number >= 0 (0 = no MLP)");
         double dropout = parseDropout(settings.get(DROPOUT));
-        Positions positions = parseEnum(settings, POSITIONS, Positions.class, Positions.PEFT);
-        List<Long> ids = parseIds(settings.get(INIT_IDS));
+        Positions positions = Settings.parseEnum(settings, POSITIONS, Positions.class, Positions.PEFT);
+        List<Long> ids = Settings.parseIds(INIT_IDS, settings.get(INIT_IDS));
         Optional<String> text = Optional.ofNullable(settings.get(INIT_TEXT));
-        Optional<Path> file = Optional.ofNullable(settings.get(INIT_FILE)).map(PrefixConfig::parsePath);
+        Optional<Path> file = Settings.optionalPath(settings, INIT_FILE);
         Init implied = file.isPresent() ? Init.FILE : !ids.isEmpty() || text.isPresent() ? Init.WORDS : Init.RANDOM;
-        Init init = parseEnum(settings, INIT, Init.class, implied);
+        Init init = Settings.parseEnum(settings, INIT, Init.class, implied);
         return new PrefixConfig(length, mlpWidth, dropout, positions, init, ids, text, file);
     }
 
@@ -168,28 +152,11 @@ public record PrefixConfig(
         settings.put(POSITIONS, positions.setting());
         settings.put(INIT, init.setting());
         if (!initIds.isEmpty()) {
-            settings.put(INIT_IDS, initIds.stream().map(String::valueOf).collect(Collectors.joining(",")));
+            settings.put(INIT_IDS, Settings.formatIds(initIds));
         }
         initText.ifPresent(text -> settings.put(INIT_TEXT, text));
         initFile.ifPresent(file -> settings.put(INIT_FILE, file.toString()));
         return settings;
-    }
-
-    private static OptionalInt optionalInt(Map<String, String> settings, String key, int minimum, String meaning) {
-        String value = settings.get(key);
-        if (value == null) {
-            return OptionalInt.empty();
-        }
-        try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= minimum) {
-                return OptionalInt.of(parsed);
-            }
-        }
-        catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key + " is " + meaning + "; got '" + value + "'");
     }
 
     private static double parseDropout(String value) {
@@ -206,56 +173,5 @@ public record PrefixConfig(
             // reported below
         }
         throw invalid(DROPOUT + " is a probability in [0, 1), e.g. 0.1; got '" + value + "'");
-    }
-
-    private static <E extends Enum<E>> E parseEnum(Map<String, String> settings, String key, Class<E> type, E otherwise) {
-        String value = settings.get(key);
-        if (value == null) {
-            return otherwise;
-        }
-        for (E constant : type.getEnumConstants()) {
-            if (constant.name().toLowerCase(Locale.ROOT).equals(value.trim())) {
-                return constant;
-            }
-        }
-        List<String> names = Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
-        String allowed = String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
-        throw invalid(key + " is " + allowed + "; got '" + value + "'");
-    }
-
-    private static List<Long> parseIds(String value) {
-        if (value == null) {
-            return List.of();
-        }
-        List<Long> ids = new ArrayList<>();
-        try {
-            for (String id : value.split(",", -1)) {
-                ids.add(Long.parseLong(id.trim()));
-            }
-        }
-        catch (NumberFormatException e) {
-            throw invalid(INIT_IDS + " is a comma-separated list of token ids, e.g. 464,3290,318; got '" + value + "'");
-        }
-        check(ids.stream().allMatch(id -> id >= 0), INIT_IDS + " are token ids >= 0; got '" + value + "'");
-        return ids;
-    }
-
-    private static Path parsePath(String value) {
-        try {
-            return Path.of(value);
-        }
-        catch (InvalidPathException e) {
-            throw invalid(INIT_FILE + " is a file or directory path; got '" + value + "' (" + e.getReason() + ")");
-        }
-    }
-
-    private static void check(boolean condition, String message) {
-        if (!condition) {
-            throw invalid(message);
-        }
-    }
-
-    private static PeftException invalid(String message) {
-        return new PeftException(StandardErrorCode.INVALID_ARGUMENT, message);
     }
 }

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.random.RandomGenerator;
 
 /** Where a new adapter's parameter values come from: random, saved tensors, or real words' activations. */
@@ -163,14 +162,5 @@ final class PrefixInitialisation {
                     + "; a prefix is floating point");
         }
         return tensor.toFloatArray();
-    }
-
-    /** {@code actual}, after checking it against the user's explicit setting {@code key}, if any. */
-    static int agree(String key, OptionalInt configured, int actual, String source) {
-        if (configured.isPresent() && configured.getAsInt() != actual) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
-                    + actual + "; leave " + key + " out or make it agree");
-        }
-        return actual;
     }
 }

@@ -1,7 +1,7 @@
 package io.github.peft4j.adapter.prefix;
 
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -15,19 +15,19 @@ import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.CausalLmLoss;
+import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
-import io.github.peft4j.spi.ErrorCodeSupplier;
 import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.InjectionPoint;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
-import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.testing.Golden;
 import java.nio.file.Path;
@@ -37,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +63,7 @@ final class TestPrefixAdapter {
 
     @BeforeAll
     static void loadModel() {
-        model = PrefixTesting.tinyModel(modelDirectory, 3, ARRAYS.manager());
+        model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), modelDirectory, 3, ARRAYS.manager());
         geometry = model.geometry();
     }
 
@@ -320,7 +319,7 @@ final class TestPrefixAdapter {
 
     @Test
     void aBackendWithoutAttentionPrefixIsRefused() {
-        ModelBackend embeddingsOnly = PrefixTesting.stubBackend(geometry, Set.of(InjectionPoint.INPUT_EMBEDDINGS));
+        ModelBackend embeddingsOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.INPUT_EMBEDDINGS));
         assertError(() -> provider.create(PrefixConfig.defaults(), new AdapterContext(embeddingsOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "ATTENTION_PREFIX");
     }
@@ -360,11 +359,5 @@ final class TestPrefixAdapter {
             assertError(() -> provider.load(directory.resolve("lora"), context), StandardErrorCode.MALFORMED_CONFIG, "LORA");
             assertError(() -> zero.export(directory.resolve("export")), StandardErrorCode.INVALID_ARGUMENT, "positions=zero");
         }
-    }
-
-    private static void assertError(ThrowingCallable call, ErrorCodeSupplier code, String message) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(PeftException.class, e -> assertThat(e.getErrorCode()).isEqualTo(code.toErrorCode()))
-                .hasMessageContaining(message);
     }
 }

@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.offset;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.testing.Golden;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ final class TestPrefixGolden {
 
     @BeforeAll
     static void loadModel() {
-        model = PrefixTesting.goldenModel(ARRAYS.manager());
+        model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), ARRAYS.manager());
     }
 
     @AfterAll

@@ -17,9 +17,11 @@ import io.github.peft4j.core.training.TrainingConfig;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.core.training.TrainingListener;
 import io.github.peft4j.core.training.TrainingResult;
+import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ final class TestPrefixTraining {
     void reproducesTheGoldenTrajectoryAndLeavesTheBaseModelUntouched(String name, int mlpWidth, double learningRate) throws IOException {
         Path golden = Golden.resolve("train/" + name);
         JsonNode expected = new ObjectMapper().readTree(golden.resolve("expected.json").toFile());
-        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = PrefixTesting.goldenModel(manager)) {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), manager)) {
             Map<String, float[]> baseBefore = snapshot(model.baseParameters());
             ParameterEfficientAdapter adapter = new PrefixAdapterProvider().create(Map.of(PrefixConfig.LENGTH, "5",
                     PrefixConfig.MLP_WIDTH, Integer.toString(mlpWidth), PrefixConfig.INIT_FILE, golden.resolve("init.safetensors").toString()),
@@ -71,7 +73,7 @@ final class TestPrefixTraining {
 
     @Test
     void memoryStaysFlatOverAThousandSteps() {
-        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = PrefixTesting.tinyModel(directory, 2, manager)) {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), directory, 2, manager)) {
             ParameterEfficientAdapter adapter = new PrefixAdapterProvider().create(Map.of(PrefixConfig.LENGTH, "4", PrefixConfig.MLP_WIDTH, "32"),
                     new AdapterContext(model, manager, 1));
             List<TrainingExample> data = List.of(new TrainingExample(new long[] {1, 2, 3}, new long[] {4, 5}),
@@ -97,7 +99,7 @@ final class TestPrefixTraining {
 
     @Test
     void earlyStoppingStopsAfterPatienceAndKeepsTheBestAdapter() {
-        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = PrefixTesting.tinyModel(directory.resolve("model"), 4, manager)) {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), directory.resolve("model"), 4, manager)) {
             ParameterEfficientAdapter adapter = new PrefixAdapterProvider().create(Map.of(PrefixConfig.LENGTH, "2", PrefixConfig.MLP_WIDTH, "0"),
                     new AdapterContext(model, manager, 1));
             // Training teaches 1 2 -> 3 with a large rate; the dev set wants 1 2 -> 4, so its loss soon stops improving.
