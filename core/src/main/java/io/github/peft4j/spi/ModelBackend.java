@@ -27,6 +27,14 @@ public interface ModelBackend extends AutoCloseable {
      */
     Set<Long> eosTokenIds();
 
+    /**
+     * The special token ids of the model's configuration (pad, bos, eos, decoder start); the training engine pads
+     * and builds seq2seq decoder inputs with them. Backends that know none keep the default, which is all empty.
+     */
+    default SpecialTokens specialTokens() {
+        return SpecialTokens.NONE;
+    }
+
     /** The injection points this backend consults; an adapter may rely on these and no others. */
     Set<InjectionPoint> injectionPoints();
 

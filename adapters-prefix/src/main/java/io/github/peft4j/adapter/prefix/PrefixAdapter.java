@@ -33,10 +33,11 @@ import java.util.random.RandomGenerator;
  * Prefix-tuning (Li &amp; Liang 2021) bound to one model: trainable keys and values prepended to the attention of
  * every layer, optionally reparameterised by an MLP.
  *
- * <p>Each attention site of the model ({@link #sites}) is an independent part with its own parameters, named as
- * Hugging Face PEFT's {@code PrefixEncoder} names them: {@code prefix_module.embedding.weight} and, with an MLP,
- * {@code prefix_module.transform.{0,2}.{weight,bias}} for a decoder-only model; with several parts
- * {@code prefix_module.{encoder,decoder,cross}.*}.
+ * <p>Each attention site that gets a prefix ({@link #sites}) is an independent part with its own parameters, named
+ * as Hugging Face PEFT's {@code PrefixEncoder} names them: {@code prefix_module.embedding.weight} and, with an MLP,
+ * {@code prefix_module.transform.{0,2}.{weight,bias}} for one part; with several parts
+ * {@code prefix_module.{encoder,decoder,cross}.*}. An encoder-decoder model gets Li &amp; Liang's three parts, or
+ * with {@code parts=peft} Hugging Face PEFT's one decoder self-attention part (see {@link PrefixConfig}).
  *
  * <p>{@link #hooks} runs each part's MLP once per forward pass, in the caller's grad mode and in the pass's
  * manager, so that gradients reach the parameters inside a gradient collector and the pass's arrays are freed
@@ -51,9 +52,15 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     private final List<PrefixEncoder> parts;
     private final Map<String, NDArray> parameters;
     private final RandomGenerator dropoutRandom;
+    private final PrefixConfig.Positions positions;
+    /** PEFT's seq2seq quirk: every decoder layer gets layer 0's keys and values. */
+    private final boolean layerZeroEverywhere;
 
     private PrefixAdapter(PrefixConfig config, ModelBackend backend, NDManager manager, List<PrefixEncoder> parts, RandomGenerator dropoutRandom) {
         this.config = config;
+        boolean encoderDecoder = backend.geometry().isEncoderDecoder();
+        this.positions = config.positions(encoderDecoder);
+        this.layerZeroEverywhere = encoderDecoder && config.parts(true) == PrefixConfig.Parts.PEFT;
         this.backend = backend;
         this.manager = manager;
         this.parts = List.copyOf(parts);
@@ -80,7 +87,7 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
                     + backend.family() + " backend does not offer; it offers " + backend.injectionPoints());
         }
         ModelGeometry geometry = backend.geometry();
-        List<AttentionSite> sites = sites(geometry);
+        List<AttentionSite> sites = sites(geometry, config.parts(geometry.isEncoderDecoder()));
         List<String> namePrefixes = sites.stream().map(site -> namePrefix(site, sites.size())).toList();
         SplittableRandom seeds = new SplittableRandom(context.seed());
         RandomGenerator initRandom = seeds.split();
@@ -154,12 +161,20 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     }
 
     /**
-     * The attention sites a model has, each of which gets its own prefix: a decoder-only model's decoder
+     * The attention sites that get a prefix by default, each its own: a decoder-only model's decoder
      * self-attention; an encoder-decoder model's encoder self-attention, decoder self-attention and decoder
      * cross-attention (Li &amp; Liang's three prefixes).
      */
     public static List<AttentionSite> sites(ModelGeometry geometry) {
-        return geometry.isEncoderDecoder()
+        return sites(geometry, geometry.isEncoderDecoder() ? PrefixConfig.Parts.LILIANG : PrefixConfig.Parts.PEFT);
+    }
+
+    /**
+     * The attention sites that get a prefix with {@code parts}: Li &amp; Liang's three for an encoder-decoder model,
+     * else (PEFT's, or any decoder-only model's) the decoder self-attention alone.
+     */
+    public static List<AttentionSite> sites(ModelGeometry geometry, PrefixConfig.Parts parts) {
+        return geometry.isEncoderDecoder() && parts == PrefixConfig.Parts.LILIANG
                 ? List.of(AttentionSite.ENCODER_SELF, AttentionSite.DECODER_SELF, AttentionSite.DECODER_CROSS)
                 : List.of(AttentionSite.DECODER_SELF);
     }
@@ -206,7 +221,10 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
 
     /**
      * Per layer, keys and values {@code [1, heads, P, headDim]} ({@code [batch, ...]} with dropout, which draws a
-     * mask for each row as Li &amp; Liang's code does), all in {@code context}'s manager.
+     * mask for each row as Li &amp; Liang's code does), all in {@code context}'s manager. With {@code parts=peft} on
+     * an encoder-decoder model every decoder layer gets layer 0's keys and values (Hugging Face PEFT's seq2seq
+     * prefix-tuning hands each decoder layer the legacy cache {@code (K0, V0, K1, V1)} cut from the rows, of which
+     * only the self-attention pair, layer 0's, reaches the model), so the rows' other layers never train.
      */
     @Override
     public AdapterHooks hooks(ForwardContext context) {
@@ -214,7 +232,11 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
         Map<AttentionSite, LayerPrefixes> prefixes = new EnumMap<>(AttentionSite.class);
         for (PrefixEncoder part : parts) {
             LayerPrefixes prefix = LayerPrefixes.fromRows(part.rows(context.manager()), backend.geometry(), part.site(), positionOffset(part));
-            prefixes.put(part.site(), dropout ? withDropout(prefix, context) : prefix);
+            prefix = dropout ? withDropout(prefix, context) : prefix;
+            if (layerZeroEverywhere) {
+                prefix = new LayerPrefixes(prefix.site(), Collections.nCopies(prefix.layers().size(), prefix.layers().get(0)), prefix.positionOffset());
+            }
+            prefixes.put(part.site(), prefix);
         }
         return new AdapterHooks() {
             @Override
@@ -234,7 +256,7 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     /** P for a self-attention part with {@code positions=peft}; cross-attention does not number tokens. */
     private int positionOffset(PrefixEncoder part) {
         boolean numbersTokens = part.site() != AttentionSite.DECODER_CROSS;
-        return numbersTokens && config.positions() == PrefixConfig.Positions.PEFT ? part.length() : 0;
+        return numbersTokens && positions == PrefixConfig.Positions.PEFT ? part.length() : 0;
     }
 
     /** Inverted dropout as {@code torch.nn.Dropout}: kept entries are scaled by 1 / (1 - p). */
@@ -268,13 +290,18 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
      * Writes the prefix with the MLP applied (and dropped) as a Hugging Face PEFT prefix-tuning directory, with
      * {@code base_model_name_or_path} set to the backend's family (e.g. {@code gpt2}), since a backend does not
      * know the name its model was published under. PEFT numbers real tokens from P, so only a decoder-only model's
-     * prefix trained with {@code positions=peft} can be exported this way.
+     * prefix trained with {@code positions=peft} can be exported this way (the format's seq2seq form is not
+     * written).
      */
     @Override
     public void export(Path directory) {
-        if (config.positions() != PrefixConfig.Positions.PEFT) {
+        if (backend.geometry().isEncoderDecoder()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT causal-LM prefix directory is for a decoder-only model; exporting the prefix of the "
+                    + backend.family() + " encoder-decoder model is not supported yet");
+        }
+        if (positions != PrefixConfig.Positions.PEFT) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT prefix directory numbers real tokens from P; this prefix was trained with "
-                    + PrefixConfig.POSITIONS + "=" + config.positions().setting() + ", which the format cannot record");
+                    + PrefixConfig.POSITIONS + "=" + positions.setting() + ", which the format cannot record");
         }
         if (parts.size() != 1) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT causal-LM prefix directory holds one decoder self-attention prefix; this adapter has "

@@ -46,7 +46,7 @@ public final class PrefixAdapterProvider implements AdapterProvider<PrefixConfig
         if (!Files.isDirectory(directory)) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "A prefix adapter is a Hugging Face PEFT directory; " + directory + " is not a directory");
         }
-        PrefixConfig config = new PrefixConfig(OptionalInt.empty(), OptionalInt.of(0), 0, PrefixConfig.Positions.PEFT, PrefixConfig.Init.FILE,
+        PrefixConfig config = new PrefixConfig(OptionalInt.empty(), OptionalInt.of(0), 0, Optional.empty(), Optional.of(PrefixConfig.Positions.PEFT), PrefixConfig.Init.FILE,
                 List.of(), Optional.empty(), Optional.of(directory));
         return PrefixAdapter.create(config, context);
     }

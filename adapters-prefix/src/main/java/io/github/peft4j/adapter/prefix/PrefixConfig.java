@@ -28,8 +28,16 @@ import java.util.OptionalInt;
  *     <td>512; with {@code init=file} what the file holds (if given, it must agree)</td></tr>
  * <tr><td>{@code dropout}</td><td>dropout probability on the produced keys and values while training</td>
  *     <td>0</td></tr>
+ * <tr><td>{@code parts}</td><td>which attention sites of an encoder-decoder model get a prefix:
+ *     {@code liliang} (Li &amp; Liang's BART: three independent parts, encoder self-attention, decoder
+ *     self-attention and decoder cross-attention, named {@code prefix_module.{encoder,decoder,cross}.*}) or
+ *     {@code peft} (what Hugging Face PEFT's seq2seq prefix-tuning reaches: one part, {@code prefix_module.*},
+ *     rows {@code [P, L*2*d]}, at the decoder self-attention only, where every decoder layer gets the rows'
+ *     layer-0 keys and values, as PEFT hands them over). A decoder-only model has one decoder self-attention
+ *     part either way</td><td>{@code liliang} for an encoder-decoder model, {@code peft} otherwise</td></tr>
  * <tr><td>{@code positions}</td><td>{@code peft}: real tokens are numbered from P (Hugging Face PEFT, Li &amp;
- *     Liang's GPT-2); {@code zero}: from 0 (Li &amp; Liang's BART)</td><td>{@code peft}</td></tr>
+ *     Liang's GPT-2); {@code zero}: from 0 (Li &amp; Liang's BART)</td><td>{@code zero} with
+ *     {@code parts=liliang} on an encoder-decoder model, else {@code peft}</td></tr>
  * <tr><td>{@code init}</td><td>{@code random} (PyTorch's default initialisation, seeded), {@code words}
  *     (the keys/values of real tokens) or {@code file}</td><td>{@code file} when {@code init-file} is given,
  *     {@code words} when {@code init-ids} or {@code init-text} is, else {@code random}</td></tr>
@@ -44,7 +52,9 @@ import java.util.OptionalInt;
  * @param length P, when fixed by the user
  * @param mlpWidth k, when fixed by the user
  * @param dropout in [0, 1)
- * @param positions how real tokens are numbered after the prefix
+ * @param parts which attention sites get a prefix, when fixed by the user (else decided by the model)
+ * @param positions how real tokens are numbered after the prefix, when fixed by the user (else decided by the
+ *     model and {@code parts})
  * @param init where the starting prefix comes from
  * @param initIds the words' token ids ({@code init=words}), or empty
  * @param initText the words as text ({@code init=words}), or empty
@@ -54,7 +64,8 @@ public record PrefixConfig(
         OptionalInt length,
         OptionalInt mlpWidth,
         double dropout,
-        Positions positions,
+        Optional<Parts> parts,
+        Optional<Positions> positions,
         Init init,
         List<Long> initIds,
         Optional<String> initText,
@@ -62,6 +73,7 @@ public record PrefixConfig(
     public static final String LENGTH = "length";
     public static final String MLP_WIDTH = "mlp-width";
     public static final String DROPOUT = "dropout";
+    public static final String PARTS = "parts";
     public static final String POSITIONS = "positions";
     public static final String INIT = "init";
     public static final String INIT_IDS = "init-ids";
@@ -73,7 +85,7 @@ public record PrefixConfig(
     /** k when nothing else decides it: the paper's table-to-text setting. */
     public static final int DEFAULT_MLP_WIDTH = 512;
 
-    private static final List<String> KEYS = List.of(LENGTH, MLP_WIDTH, DROPOUT, POSITIONS, INIT, INIT_IDS, INIT_TEXT, INIT_FILE);
+    private static final List<String> KEYS = List.of(LENGTH, MLP_WIDTH, DROPOUT, PARTS, POSITIONS, INIT, INIT_IDS, INIT_TEXT, INIT_FILE);
 
     /** How the backend numbers real tokens after the prefix. */
     public enum Positions {
@@ -81,6 +93,22 @@ public record PrefixConfig(
         PEFT,
         /** From 0, as Li &amp; Liang's BART does. */
         ZERO;
+
+        /** The value users type. */
+        public String setting() {
+            return Settings.setting(this);
+        }
+    }
+
+    /** Which attention sites of an encoder-decoder model get a prefix. */
+    public enum Parts {
+        /** Li &amp; Liang's BART: encoder self-, decoder self- and decoder cross-attention, each its own part. */
+        LILIANG,
+        /**
+         * Hugging Face PEFT's seq2seq prefix-tuning: decoder self-attention only, every layer given the rows' layer-0
+         * keys and values.
+         */
+        PEFT;
 
         /** The value users type. */
         public String setting() {
@@ -106,6 +134,7 @@ public record PrefixConfig(
     public PrefixConfig {
         requireNonNull(length, "length");
         requireNonNull(mlpWidth, "mlpWidth");
+        requireNonNull(parts, "parts");
         requireNonNull(positions, "positions");
         requireNonNull(init, "init");
         initIds = List.copyOf(initIds);
@@ -119,7 +148,7 @@ public record PrefixConfig(
         Settings.checkInitSources(init.setting(), initIds, initText, initFile, "prefix");
     }
 
-    /** All defaults: P = 10, k = 512, no dropout, PEFT positions, random initialisation. */
+    /** All defaults: P = 10, k = 512, no dropout, parts and positions by the model, random initialisation. */
     public static PrefixConfig defaults() {
         return fromSettings(Map.of());
     }
@@ -133,13 +162,17 @@ public record PrefixConfig(
         OptionalInt length = Settings.optionalInt(settings, LENGTH, 1, "the number of virtual tokens P, a whole number >= 1");
         OptionalInt mlpWidth = Settings.optionalInt(settings, MLP_WIDTH, 0, "the MLP's hidden width k, a whole number >= 0 (0 = no MLP)");
         double dropout = parseDropout(settings.get(DROPOUT));
-        Positions positions = Settings.parseEnum(settings, POSITIONS, Positions.class, Positions.PEFT);
+        Optional<Parts> parts = settings.containsKey(PARTS) ? Optional.of(Settings.parseEnum(settings, PARTS, Parts.class, Parts.LILIANG))
+                : Optional.empty();
+        Optional<Positions> positions = settings.containsKey(POSITIONS)
+                ? Optional.of(Settings.parseEnum(settings, POSITIONS, Positions.class, Positions.PEFT))
+                : Optional.empty();
         List<Long> ids = Settings.parseIds(INIT_IDS, settings.get(INIT_IDS));
         Optional<String> text = Optional.ofNullable(settings.get(INIT_TEXT));
         Optional<Path> file = Settings.optionalPath(settings, INIT_FILE);
         Init implied = file.isPresent() ? Init.FILE : !ids.isEmpty() || text.isPresent() ? Init.WORDS : Init.RANDOM;
         Init init = Settings.parseEnum(settings, INIT, Init.class, implied);
-        return new PrefixConfig(length, mlpWidth, dropout, positions, init, ids, text, file);
+        return new PrefixConfig(length, mlpWidth, dropout, parts, positions, init, ids, text, file);
     }
 
     /** The settings {@link #fromSettings} reads back into an equal config; keys in a fixed order. */
@@ -149,7 +182,8 @@ public record PrefixConfig(
         length.ifPresent(p -> settings.put(LENGTH, Integer.toString(p)));
         mlpWidth.ifPresent(k -> settings.put(MLP_WIDTH, Integer.toString(k)));
         settings.put(DROPOUT, Double.toString(dropout));
-        settings.put(POSITIONS, positions.setting());
+        parts.ifPresent(p -> settings.put(PARTS, p.setting()));
+        positions.ifPresent(p -> settings.put(POSITIONS, p.setting()));
         settings.put(INIT, init.setting());
         if (!initIds.isEmpty()) {
             settings.put(INIT_IDS, Settings.formatIds(initIds));
@@ -157,6 +191,19 @@ public record PrefixConfig(
         initText.ifPresent(text -> settings.put(INIT_TEXT, text));
         initFile.ifPresent(file -> settings.put(INIT_FILE, file.toString()));
         return settings;
+    }
+
+    /** The parts for a model: as set, else {@code liliang} for an encoder-decoder model and {@code peft} otherwise. */
+    public Parts parts(boolean encoderDecoder) {
+        return parts.orElse(encoderDecoder ? Parts.LILIANG : Parts.PEFT);
+    }
+
+    /**
+     * The numbering for a model: as set, else from 0 for Li &amp; Liang's parts on an encoder-decoder model (their BART)
+     * and from P otherwise.
+     */
+    public Positions positions(boolean encoderDecoder) {
+        return positions.orElse(encoderDecoder && parts(true) == Parts.LILIANG ? Positions.ZERO : Positions.PEFT);
     }
 
     private static double parseDropout(String value) {

@@ -36,16 +36,23 @@ final class TestPrefixConfig {
         assertThat(config.length()).isEmpty();
         assertThat(config.mlpWidth()).isEmpty();
         assertThat(config.dropout()).isZero();
-        assertThat(config.positions()).isEqualTo(PrefixConfig.Positions.PEFT);
+        assertThat(config.parts()).isEmpty();
+        assertThat(config.positions()).isEmpty();
+        assertThat(config.parts(false)).isEqualTo(PrefixConfig.Parts.PEFT);
+        assertThat(config.positions(false)).as("GPT-2 numbers from P").isEqualTo(PrefixConfig.Positions.PEFT);
+        assertThat(config.parts(true)).isEqualTo(PrefixConfig.Parts.LILIANG);
+        assertThat(config.positions(true)).as("Li & Liang's BART numbers from 0").isEqualTo(PrefixConfig.Positions.ZERO);
+        assertThat(provider.parseConfig(Map.of("parts", "peft")).positions(true)).as("PEFT's seq2seq numbers the decoder from P")
+                .isEqualTo(PrefixConfig.Positions.PEFT);
         assertThat(config.init()).isEqualTo(PrefixConfig.Init.RANDOM);
     }
 
     @Test
     void parsesEveryKey() {
-        PrefixConfig config = provider.parseConfig(Map.of("length", "7", "mlp-width", "0", "dropout", "0.25", "positions", "zero",
+        PrefixConfig config = provider.parseConfig(Map.of("length", "7", "mlp-width", "0", "dropout", "0.25", "parts", "peft", "positions", "zero",
                 "init", "words", "init-ids", "464, 3290,318"));
 
-        assertThat(config).isEqualTo(new PrefixConfig(OptionalInt.of(7), OptionalInt.of(0), 0.25, PrefixConfig.Positions.ZERO,
+        assertThat(config).isEqualTo(new PrefixConfig(OptionalInt.of(7), OptionalInt.of(0), 0.25, Optional.of(PrefixConfig.Parts.PEFT), Optional.of(PrefixConfig.Positions.ZERO),
                 PrefixConfig.Init.WORDS, List.of(464L, 3290L, 318L), Optional.empty(), Optional.empty()));
     }
 
@@ -62,6 +69,7 @@ final class TestPrefixConfig {
                 Map.of(),
                 Map.of("length", "5", "mlp-width", "32", "dropout", "0.1"),
                 Map.of("positions", "zero", "init-text", "summarize: "),
+                Map.of("parts", "peft", "positions", "peft"),
                 Map.of("init", "words", "init-ids", "1,2,3", "mlp-width", "0"),
                 Map.of("init-file", "/tmp/prefix dir", "dropout", "0.5"));
         for (Map<String, String> input : inputs) {
@@ -84,6 +92,7 @@ final class TestPrefixConfig {
         "dropout|NaN|dropout",
         "dropout|lots|dropout",
         "positions|left|peft or zero",
+        "parts|all|liliang or peft",
         "init|magic|random, words or file",
         "init-ids|1,,2|init-ids",
         "init-ids|-3|init-ids",
@@ -102,7 +111,7 @@ final class TestPrefixConfig {
         assertThatThrownBy(() -> provider.parseConfig(Map.of("prefix-length", "10")))
                 .isInstanceOf(PeftException.class)
                 .hasMessageContaining("'prefix-length'")
-                .hasMessageContaining("length, mlp-width, dropout, positions, init, init-ids, init-text, init-file");
+                .hasMessageContaining("length, mlp-width, dropout, parts, positions, init, init-ids, init-text, init-file");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.github.peft4j.core.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.peft4j.spi.ForwardInput;
 import java.util.Arrays;
@@ -11,7 +12,7 @@ import java.util.List;
  * Face's convention). Its forward input also says where each row's target starts
  * ({@link ForwardInput#targetStart}), which an infix needs to sit between source and target.
  */
-public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] labels) {
+public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] labels) implements TrainingBatch {
     /** The label of a position that does not count in the loss. */
     public static final long IGNORED = -100;
 
@@ -32,16 +33,19 @@ public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] 
         return new CausalLmBatch(ids, mask, labels);
     }
 
+    @Override
     public int rows() {
         return inputIds.length;
     }
 
     /** Real (unpadded) tokens in the batch. */
+    @Override
     public long tokens() {
         return Arrays.stream(attentionMask).flatMapToLong(Arrays::stream).sum();
     }
 
     /** Positions whose next token is predicted and counted: labels after the shift that are not ignored. */
+    @Override
     public long predictedTokens() {
         long count = 0;
         for (long[] row : labels) {
@@ -65,7 +69,14 @@ public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] 
         return starts;
     }
 
+    @Override
     public ForwardInput toInput(NDManager manager) {
         return ForwardInput.of(manager.create(inputIds)).withAttentionMask(manager.create(attentionMask)).withTargetStart(manager.create(targetStarts()));
+    }
+
+    /** {@link CausalLmLoss#mean}: the shifted next-token loss. */
+    @Override
+    public NDArray loss(NDArray logits) {
+        return CausalLmLoss.mean(logits, labels);
     }
 }

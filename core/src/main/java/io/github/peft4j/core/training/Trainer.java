@@ -16,6 +16,7 @@ import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,10 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * Trains a set of parameters of a frozen backend on causal-LM examples. What is trained is given as its
+ * Trains a set of parameters of a frozen backend on examples: causal-LM batches ({@link CausalLmBatch}, shifted loss)
+ * for a decoder-only model, seq2seq batches ({@link Seq2SeqBatch}, unshifted loss) when the backend's geometry
+ * {@linkplain io.github.peft4j.spi.ModelGeometry#isEncoderDecoder() is encoder-decoder}; the latter pad with the
+ * model's pad id and start the decoder with its decoder start id ({@link ModelBackend#specialTokens()}). What is trained is given as its
  * parameters and the hooks they produce: an adapter's parameters and hooks, or (for the paper's baselines) some of
  * the backend's own weights with {@link AdapterHooks#NONE}.
  *
@@ -68,6 +72,10 @@ public final class Trainer {
     private final long padId;
     private final List<TrainingListener> listeners;
 
+    /**
+     * @param padId what causal-LM batches pad with (under mask 0), and seq2seq batches when the model names no pad
+     *     id
+     */
     public Trainer(ModelBackend backend, Trainable trainable, TrainingConfig config, long padId, List<TrainingListener> listeners) {
         this.backend = requireNonNull(backend, "backend");
         this.trainable = requireNonNull(trainable, "trainable");
@@ -152,10 +160,10 @@ public final class Trainer {
         double weighted = 0;
         long predicted = 0;
         for (int start = 0; start < examples.size(); start += config.batchSize()) {
-            CausalLmBatch batch = CausalLmBatch.of(examples.subList(start, Math.min(examples.size(), start + config.batchSize())), padId);
+            TrainingBatch batch = batchOf(examples.subList(start, Math.min(examples.size(), start + config.batchSize())));
             try (NDManager pass = manager.newSubManager()) {
                 NDArray logits = backend.forward(batch.toInput(pass), trainable.hooks(new ForwardContext(pass, batch.rows(), false)));
-                weighted += CausalLmLoss.mean(logits, batch.labels()).getFloat() * batch.predictedTokens();
+                weighted += batch.loss(logits).getFloat() * batch.predictedTokens();
                 predicted += batch.predictedTokens();
             }
         }
@@ -183,10 +191,10 @@ public final class Trainer {
         try (NDManager step = root.newSubManager()) {
             NDArray accumulation = step.full(new Shape(), (float) microBatches.size());
             for (List<TrainingExample> examples : microBatches) {
-                CausalLmBatch batch = CausalLmBatch.of(examples, padId);
+                TrainingBatch batch = batchOf(examples);
                 try (GradientCollector collector = step.getEngine().newGradientCollector()) {
                     AdapterHooks hooks = trainable.hooks(new ForwardContext(step, batch.rows(), true));
-                    NDArray loss = CausalLmLoss.mean(backend.forward(batch.toInput(step), hooks), batch.labels());
+                    NDArray loss = batch.loss(backend.forward(batch.toInput(step), hooks));
                     collector.backward(microBatches.size() == 1 ? loss : loss.div(accumulation));
                     lossSum += loss.getFloat();
                 }
@@ -211,6 +219,17 @@ public final class Trainer {
             return new StepMetrics(state.step() + 1, totalSteps, state.epoch() + 1, loss, rate, gradientNorm, tokens,
                     (System.nanoTime() - began) / 1e9);
         }
+    }
+
+    /** A causal-LM batch, or a seq2seq batch for an encoder-decoder model. */
+    private TrainingBatch batchOf(List<TrainingExample> examples) {
+        if (!backend.geometry().isEncoderDecoder()) {
+            return CausalLmBatch.of(examples, padId);
+        }
+        SpecialTokens tokens = backend.specialTokens();
+        long decoderStart = tokens.decoderStart().orElseThrow(() -> new PeftException(StandardErrorCode.MALFORMED_CONFIG, "The "
+                + backend.family() + " model names no decoder start token (decoder_start_token_id), which seq2seq training starts the decoder with"));
+        return Seq2SeqBatch.of(examples, tokens.pad().orElse(padId), decoderStart);
     }
 
     /** The epoch's batches: a seeded shuffle of the examples (or their order), cut into batches. */

@@ -14,11 +14,13 @@ import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -74,6 +76,13 @@ final class BartBackend implements ModelBackend {
     @Override
     public Set<Long> eosTokenIds() {
         return Set.of(config.eosTokenId());
+    }
+
+    /** The configuration's pad, bos, eos and decoder start ids (BART names all four). */
+    @Override
+    public SpecialTokens specialTokens() {
+        return new SpecialTokens(OptionalLong.of(config.padTokenId()), OptionalLong.of(config.bosTokenId()), OptionalLong.of(config.eosTokenId()),
+                OptionalLong.of(config.decoderStartTokenId()));
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.RandomModelShape;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.io.IOException;
@@ -32,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -285,6 +287,7 @@ final class TestBartLoading {
             assertThat(backend.family()).isEqualTo("bart");
             assertThat(backend.geometry().isEncoderDecoder()).isTrue();
             assertThat(backend.eosTokenIds()).containsExactly(2L);
+            assertThat(backend.specialTokens()).isEqualTo(new SpecialTokens(OptionalLong.of(1), OptionalLong.of(0), OptionalLong.of(2), OptionalLong.of(2)));
         }
         Path untied = directory.resolve("untied");
         BartConfig own = new BartConfig(50, 16, 16, 1, 2, 2, 24, 40, "relu", true, false, 1, 0, 2, 2);

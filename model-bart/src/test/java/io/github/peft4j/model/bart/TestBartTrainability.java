@@ -7,24 +7,23 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
+import io.github.peft4j.core.training.JsonlExamples;
+import io.github.peft4j.core.training.Seq2SeqBatch;
 import io.github.peft4j.core.training.optim.AdamW;
 import io.github.peft4j.core.training.optim.AdamWConfig;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
-import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.testing.Golden;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -39,15 +38,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The backend is trainable as the golden BART trajectories were trained: gradients reach a prefix through the
- * encoder, decoder and cross-attention. The seq2seq batch and the unshifted loss are written here, by the golden
- * protocol (the training engine does not build seq2seq batches yet): encoder input = source padded with pad 1
- * (mask 0), labels = target padded with -100, decoder input = labels shifted right behind decoder start 2, pad 1
- * where -100, no decoder mask; loss = mean cross-entropy of every position's logits against its own label.
+ * encoder, decoder and cross-attention, with hand-built hooks, the training engine's seq2seq batch
+ * ({@link Seq2SeqBatch}) and its unshifted loss (the adapter-level trajectories are in adapters-prefix's
+ * {@code TestPrefixSeq2SeqTraining}).
  */
 final class TestBartTrainability {
     private static final long PAD = 1;
     private static final long START = 2;
-    private static final long IGNORED = -100;
 
     private static NDManager manager;
     private static ModelBackend model;
@@ -76,7 +73,7 @@ final class TestBartTrainability {
         Path golden = Golden.resolve("train/bart_peft_direct");
         JsonNode expected = new ObjectMapper().readTree(golden.resolve("expected.json").toFile());
         int length = expected.get("P").asInt();
-        Batch batch = Batch.of(golden.resolve("data.jsonl"));
+        Seq2SeqBatch batch = batch(golden);
         try (NDManager training = manager.newSubManager()) {
             NDArray rows = tensors(golden.resolve("init.safetensors"), training).get("prefix_module.embedding.weight");
             rows.setRequiresGradient(true);
@@ -86,7 +83,7 @@ final class TestBartTrainability {
                     try (NDManager pass = training.newSubManager(); GradientCollector collector = pass.getEngine().newGradientCollector()) {
                         KeyValuePrefix first = LayerPrefixes.fromRows(rows, model.geometry(), AttentionSite.DECODER_SELF, length).layers().get(0);
                         AdapterHooks hooks = peftSeq2SeqHooks(first, length);
-                        NDArray loss = batch.loss(model.forward(batch.input(pass), hooks));
+                        NDArray loss = batch.loss(model.forward(batch.toInput(pass), hooks));
                         collector.backward(loss);
                         losses.add((double) loss.getFloat());
                     }
@@ -117,7 +114,7 @@ final class TestBartTrainability {
     void reproducesTheLiLiangMlpTrajectory() throws IOException {
         Path golden = Golden.resolve("train/bart_liliang_mlp");
         JsonNode expected = new ObjectMapper().readTree(golden.resolve("expected.json").toFile());
-        Batch batch = Batch.of(golden.resolve("data.jsonl"));
+        Seq2SeqBatch batch = batch(golden);
         Map<String, float[]> baseBefore = new HashMap<>();
         model.baseParameters().forEach((name, array) -> baseBefore.put(name, array.toFloatArray()));
         try (NDManager training = manager.newSubManager()) {
@@ -143,7 +140,7 @@ final class TestBartTrainability {
                                 return Optional.of(prefixes.get(site).get(layer));
                             }
                         };
-                        NDArray loss = batch.loss(model.forward(batch.input(pass), hooks));
+                        NDArray loss = batch.loss(model.forward(batch.toInput(pass), hooks));
                         collector.backward(loss);
                         losses.add((double) loss.getFloat());
                     }
@@ -187,74 +184,16 @@ final class TestBartTrainability {
         };
     }
 
+    /** All rows in one batch, by the production seq2seq batch (pad 1, decoder start 2) and its unshifted loss. */
+    private static Seq2SeqBatch batch(Path golden) {
+        return Seq2SeqBatch.of(JsonlExamples.read(golden.resolve("data.jsonl"), Optional.empty(), 2), PAD, START);
+    }
+
     private static Map<String, NDArray> tensors(Path file, NDManager target) {
         Map<String, NDArray> tensors = new HashMap<>();
         try (SafetensorsFile safetensors = SafetensorsFile.open(file)) {
             safetensors.names().forEach(name -> tensors.put(name, safetensors.load(name, target)));
         }
         return tensors;
-    }
-
-    /** One right-padded batch of every row of a golden {@code data.jsonl}. */
-    private record Batch(long[][] source, long[][] mask, long[][] labels) {
-        static Batch of(Path data) throws IOException {
-            List<long[]> sources = new ArrayList<>();
-            List<long[]> targets = new ArrayList<>();
-            ObjectMapper json = new ObjectMapper();
-            for (String line : Files.readAllLines(data)) {
-                if (!line.isBlank()) {
-                    JsonNode row = json.readTree(line);
-                    sources.add(json.convertValue(row.get("source"), long[].class));
-                    targets.add(json.convertValue(row.get("target"), long[].class));
-                }
-            }
-            int sourceWidth = sources.stream().mapToInt(s -> s.length).max().orElseThrow();
-            int targetWidth = targets.stream().mapToInt(t -> t.length).max().orElseThrow();
-            long[][] source = new long[sources.size()][sourceWidth];
-            long[][] mask = new long[sources.size()][sourceWidth];
-            long[][] labels = new long[sources.size()][targetWidth];
-            for (int r = 0; r < sources.size(); r++) {
-                for (int t = 0; t < sourceWidth; t++) {
-                    boolean real = t < sources.get(r).length;
-                    source[r][t] = real ? sources.get(r)[t] : PAD;
-                    mask[r][t] = real ? 1 : 0;
-                }
-                for (int t = 0; t < targetWidth; t++) {
-                    labels[r][t] = t < targets.get(r).length ? targets.get(r)[t] : IGNORED;
-                }
-            }
-            return new Batch(source, mask, labels);
-        }
-
-        ForwardInput input(NDManager pass) {
-            long[][] decoder = new long[labels.length][labels[0].length];
-            for (int r = 0; r < labels.length; r++) {
-                decoder[r][0] = START;
-                for (int t = 1; t < labels[r].length; t++) {
-                    decoder[r][t] = labels[r][t - 1] == IGNORED ? PAD : labels[r][t - 1];
-                }
-            }
-            return ForwardInput.of(pass.create(source)).withAttentionMask(pass.create(mask)).withDecoderInput(pass.create(decoder), Optional.empty());
-        }
-
-        /** Mean cross-entropy of each position's logits against its own label, over labels that count. */
-        NDArray loss(NDArray logits) {
-            long vocab = logits.getShape().get(2);
-            int width = labels[0].length;
-            List<Long> positions = new ArrayList<>();
-            List<Long> targets = new ArrayList<>();
-            for (int r = 0; r < labels.length; r++) {
-                for (int t = 0; t < width; t++) {
-                    if (labels[r][t] != IGNORED) {
-                        positions.add((long) r * width + t);
-                        targets.add(labels[r][t]);
-                    }
-                }
-            }
-            NDManager pass = logits.getManager();
-            NDArray picked = logits.reshape(labels.length * (long) width, vocab).get(pass.create(positions.stream().mapToLong(Long::longValue).toArray()));
-            NDArray chosen = picked.logSoftmax(1).gather(pass.create(targets.stream().mapToLong(Long::longValue).toArray(), new Shape(targets.size(), 1)), 1);
-            return chosen.mean().neg();
-        }
     }
 }

@@ -17,12 +17,14 @@ import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /** A loaded GPT-2: frozen weights in their own manager, forward passes and cached decoding. */
@@ -66,6 +68,15 @@ final class Gpt2Backend implements ModelBackend {
     @Override
     public Set<Long> eosTokenIds() {
         return Set.of(config.eosTokenId());
+    }
+
+    /**
+     * The configuration's bos and eos ids; GPT-2 names no pad token (callers pad with eos under mask 0) and has no
+     * decoder start.
+     */
+    @Override
+    public SpecialTokens specialTokens() {
+        return new SpecialTokens(OptionalLong.empty(), OptionalLong.of(config.bosTokenId()), OptionalLong.of(config.eosTokenId()), OptionalLong.empty());
     }
 
     @Override

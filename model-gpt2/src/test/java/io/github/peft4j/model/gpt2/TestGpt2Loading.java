@@ -15,6 +15,7 @@ import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -152,6 +154,16 @@ final class TestGpt2Loading {
         assertThat(Files.readAllBytes(a.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(b.resolve("model.safetensors")));
         assertThat(Gpt2Config.read(a)).isEqualTo(config);
         assertThat(logits(a)).hasSize(IDS[0].length * config.vocabSize());
+    }
+
+    @Test
+    void specialTokensAreBosAndEosWithoutPadOrDecoderStart() {
+        Gpt2Config config = Gpt2Checkpoints.preset("tiny");
+        Gpt2Checkpoints.writeRandom(directory, config, 3, manager);
+        try (ModelBackend backend = new Gpt2BackendProvider().load(directory, manager)) {
+            assertThat(backend.specialTokens()).isEqualTo(new SpecialTokens(OptionalLong.empty(), OptionalLong.of(config.bosTokenId()),
+                    OptionalLong.of(config.eosTokenId()), OptionalLong.empty()));
+        }
     }
 
     private float[] logits(Path model) {
