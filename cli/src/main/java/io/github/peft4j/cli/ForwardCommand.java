@@ -11,6 +11,7 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code peft4j forward}: the logits of one sequence, optionally with a prefix. */
 @Command(name = "forward", mixinStandardHelpOptions = true,
-        description = "Run the model over token ids and write float32 'logits' [1, T, vocab] to a safetensors file.")
+        description = "Run the model over token ids and write float32 'logits' [1, T, vocab] (T = decoder length for BART) to a safetensors file.")
 final class ForwardCommand implements Callable<Integer> {
     private final ModelLoader loader;
 
@@ -38,6 +39,10 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--position-ids", split = ",", description = "Explicit position ids, one per id.")
     long[] positionIds;
+
+    @Option(names = "--decoder-ids", split = ",", description = "Encoder-decoder models (BART): the decoder's token ids; --ids feed the encoder. "
+            + "Without them BART shifts --ids right behind its decoder start token, as Hugging Face does.")
+    long[] decoderIds;
 
     @Option(names = "--out", required = true, description = "Output safetensors file (written atomically).")
     Path out;
@@ -61,6 +66,12 @@ final class ForwardCommand implements Callable<Integer> {
             }
             if (positionIds != null) {
                 input = input.withPositionIds(manager.create(new long[][] {positionIds}));
+            }
+            if (decoderIds != null) {
+                if (!backend.geometry().isEncoderDecoder()) {
+                    throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--decoder-ids is for encoder-decoder models; " + model + " is decoder-only");
+                }
+                input = input.withDecoderInput(manager.create(new long[][] {decoderIds}), Optional.empty());
             }
             AdapterHooks hooks = adapter.hooks(backend, manager, 1);
             NDArray logits = backend.forward(input, hooks);

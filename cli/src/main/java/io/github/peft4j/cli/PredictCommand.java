@@ -1,6 +1,8 @@
 package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.io.AtomicFiles;
@@ -10,10 +12,13 @@ import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,6 +98,11 @@ final class PredictCommand implements Callable<Integer> {
             GenerationConfig config = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens)
                     .withLengthPenalty(lengthPenalty).withNoRepeatNgramSize(noRepeatNgram).withEosTokenIds(eos).withPadTokenId(eos)
                     .withBannedTokenIds(allowNewlines ? new long[0] : SourceDecoding.newlineTokens(tokenizer));
+            if (backend.geometry().isEncoderDecoder()) {
+                // The model's forced first and last tokens (BART's <s> and </s>), as its generation defaults name them.
+                config = config.withPadTokenId(backend.specialTokens().pad().orElse(eos))
+                        .withForcedTokens(forcedToken(model, "forced_bos_token_id"), forcedToken(model, "forced_eos_token_id"));
+            }
             long started = System.nanoTime();
             List<String> sources = items.stream().map(EvaluationItem::source).toList();
             List<String> predictions = SourceDecoding.generate(backend, (pass, rows) -> adapter.hooks(backend, pass, rows), sources, tokenizer, eos,
@@ -101,6 +111,26 @@ final class PredictCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %d predictions to %s%n", predictions.size(), out);
         }
         return 0;
+    }
+
+    /**
+     * A token id the model's {@code generation_config.json} (else its {@code config.json}) names under {@code key}, as
+     * Hugging Face's {@code GenerationConfig.from_pretrained} reads it; empty when neither names one.
+     */
+    static OptionalLong forcedToken(Path model, String key) {
+        for (String name : List.of("generation_config.json", "config.json")) {
+            Path file = model.resolve(name);
+            if (Files.isRegularFile(file)) {
+                try {
+                    JsonNode value = new ObjectMapper().readTree(file.toFile()).get(key);
+                    return value != null && value.canConvertToLong() ? OptionalLong.of(value.asLong()) : OptionalLong.empty();
+                }
+                catch (IOException e) {
+                    throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON: " + e.getMessage(), e);
+                }
+            }
+        }
+        return OptionalLong.empty();
     }
 
     private static void progress(PrintWriter err, int done, int total, long started) {

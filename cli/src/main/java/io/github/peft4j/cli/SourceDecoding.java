@@ -5,20 +5,27 @@ import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.generation.Generator;
 import io.github.peft4j.core.training.CausalLmText;
+import io.github.peft4j.datasets.Seq2SeqLayout;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 /**
- * Generation from sources in the paper's decoder-only layout, shared by predict, ablate and the demo: prompts
- * are {@link CausalLmText#prompt}, decoded in left-padded batches, each output cut at the first end-of-text.
+ * Generation from sources in the paper's layouts, shared by predict, ablate and the demo: for a decoder-only model
+ * prompts are {@link CausalLmText#prompt}, decoded in left-padded batches; for an encoder-decoder model the
+ * encoder reads {@link Seq2SeqLayout#encoderInput} (right-padded) and the decoder starts from the decoder start
+ * token, and generated {@code <s>} and padding tokens are dropped. Each output is cut at the first end-of-text.
  */
 public final class SourceDecoding {
     private SourceDecoding() {}
@@ -34,9 +41,12 @@ public final class SourceDecoding {
         List<String> outputs = new ArrayList<>(sources.size());
         for (int start = 0; start < sources.size(); start += batchSize) {
             List<String> batch = sources.subList(start, Math.min(sources.size(), start + batchSize));
+            boolean encoderDecoder = backend.geometry().isEncoderDecoder();
             try (NDManager pass = manager.newSubManager()) {
-                for (List<GeneratedSequence> best : Generator.generate(backend, leftPadded(batch, tokenizer, eos, pass), hooks.apply(pass, batch.size()), config)) {
-                    outputs.add(untilEndOfText(best.get(0).tokens(), tokenizer, eos));
+                ForwardInput prompt = encoderDecoder ? encoderDecoderInput(batch, tokenizer, backend.specialTokens(), eos, pass) : leftPadded(batch, tokenizer, eos, pass);
+                for (List<GeneratedSequence> best : Generator.generate(backend, prompt, hooks.apply(pass, batch.size()), config)) {
+                    long[] tokens = best.get(0).tokens();
+                    outputs.add(untilEndOfText(encoderDecoder ? withoutStartOrPadding(tokens, backend.specialTokens()) : tokens, tokenizer, eos));
                 }
             }
             progress.accept(outputs.size());
@@ -57,6 +67,41 @@ public final class SourceDecoding {
             Arrays.fill(mask[row], width - prompt.length, width, 1);
         }
         return ForwardInput.of(manager.create(ids)).withAttentionMask(manager.create(mask));
+    }
+
+    /**
+     * An encoder-decoder batch: each source laid out as {@link Seq2SeqLayout#encoderInput} ({@code <s> text </s>}),
+     * right-padded with the pad id under mask 0; every row's decoder starts with the decoder start token alone.
+     */
+    static ForwardInput encoderDecoderInput(List<String> sources, TextTokenizer tokenizer, SpecialTokens special, long eos, NDManager manager) {
+        long bos = special.bos().orElse(0);
+        long pad = special.pad().orElse(eos);
+        long start = special.decoderStart().orElse(eos);
+        List<long[]> inputs = sources.stream().map(source -> Seq2SeqLayout.encoderInput(source, tokenizer, bos, eos)).toList();
+        int width = inputs.stream().mapToInt(input -> input.length).max().orElseThrow();
+        long[][] ids = new long[inputs.size()][width];
+        long[][] mask = new long[inputs.size()][width];
+        long[][] decoder = new long[inputs.size()][];
+        for (int row = 0; row < inputs.size(); row++) {
+            long[] input = inputs.get(row);
+            Arrays.fill(ids[row], pad);
+            System.arraycopy(input, 0, ids[row], 0, input.length);
+            Arrays.fill(mask[row], 0, input.length, 1);
+            decoder[row] = new long[] {start};
+        }
+        return ForwardInput.of(manager.create(ids)).withAttentionMask(manager.create(mask)).withDecoderInput(manager.create(decoder), Optional.empty());
+    }
+
+    /**
+     * {@code tokens} without the begin-of-text and padding tokens (BART's {@code <s>} and {@code <pad>}), which
+     * Hugging Face's {@code skip_special_tokens} leaves out of the text too.
+     */
+    static long[] withoutStartOrPadding(long[] tokens, SpecialTokens special) {
+        return LongStream.of(tokens).filter(id -> !is(special.bos(), id) && !is(special.pad(), id)).toArray();
+    }
+
+    private static boolean is(OptionalLong token, long id) {
+        return token.isPresent() && token.getAsLong() == id;
     }
 
     /** The generated text up to the first end-of-text, on one line. */

@@ -25,6 +25,7 @@ import io.github.peft4j.datasets.CausalLmLayout;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.LowDataSplit;
 import io.github.peft4j.datasets.Sample;
+import io.github.peft4j.datasets.Seq2SeqLayout;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardContext;
@@ -32,6 +33,7 @@ import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.io.IOException;
@@ -49,6 +51,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -201,6 +204,12 @@ final class TrainCommand implements Callable<Integer> {
         else {
             dev = Datasets.read(name, manifest.data(), "dev").samples();
         }
+        if (backend.geometry().isEncoderDecoder()) {
+            long bos = backend.specialTokens().bos().orElseThrow(() -> new PeftException(StandardErrorCode.MALFORMED_CONFIG,
+                    manifest.model() + "/config.json names no bos_token_id, which starts every encoder-decoder source and target"));
+            long end = backend.specialTokens().eos().orElse(eos);
+            return new TrainingData(Seq2SeqLayout.examples(train, tokenizer, bos, end), Seq2SeqLayout.examples(dev, tokenizer, bos, end));
+        }
         return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos), CausalLmLayout.examples(dev, tokenizer, eos));
     }
 
@@ -291,11 +300,20 @@ final class TrainCommand implements Callable<Integer> {
         return RunReport.write(out, "peft4j " + manifest.method() + " run", facts, samples(backend, session, shown, manager));
     }
 
-    /** Greedy continuations of up to four examples' sources with what was trained. */
+    /**
+     * Greedy continuations of up to four examples' sources with what was trained. For an encoder-decoder model the
+     * source feeds the encoder and the decoder starts from the decoder start token; its special tokens
+     * ({@code <s>}, {@code </s>}, padding) are left out of the texts shown.
+     */
     private static List<GeneratedSample> samples(ModelBackend backend, Session session, List<TrainingExample> examples, NDManager manager) {
         Optional<TextTokenizer> tokenizer = backend.tokenizer();
         long[] eos = backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
-        GenerationConfig greedy = GenerationConfig.greedy(40).withEosTokenIds(eos).withPadTokenId(eos.length > 0 ? eos[0] : 0);
+        boolean encoderDecoder = backend.geometry().isEncoderDecoder();
+        SpecialTokens special = backend.specialTokens();
+        long pad = encoderDecoder ? special.pad().orElse(eos.length > 0 ? eos[0] : 0) : eos.length > 0 ? eos[0] : 0;
+        GenerationConfig greedy = GenerationConfig.greedy(40).withEosTokenIds(eos).withPadTokenId(pad);
+        long[] hidden = encoderDecoder ? LongStream.of(special.bos().orElse(-1), special.eos().orElse(-1), special.pad().orElse(-1)).filter(id -> id >= 0).toArray()
+                : new long[0];
         List<GeneratedSample> samples = new ArrayList<>();
         for (TrainingExample example : examples.subList(0, Math.min(4, examples.size()))) {
             if (example.source().length == 0) {
@@ -303,12 +321,21 @@ final class TrainCommand implements Callable<Integer> {
             }
             try (NDManager pass = manager.newSubManager()) {
                 AdapterHooks hooks = session.trainable.hooks(new ForwardContext(pass, 1, false));
-                long[] generated = Generator.generate(backend, ForwardInput.of(pass.create(new long[][] {example.source()})), hooks, greedy)
-                        .get(0).get(0).tokens();
-                samples.add(new GeneratedSample(text(example.source(), tokenizer), text(example.target(), tokenizer), text(generated, tokenizer)));
+                ForwardInput prompt = ForwardInput.of(pass.create(new long[][] {example.source()}));
+                if (encoderDecoder) {
+                    long start = special.decoderStart().orElse(eos.length > 0 ? eos[0] : 0);
+                    prompt = prompt.withDecoderInput(pass.create(new long[][] {{start}}), Optional.empty());
+                }
+                long[] generated = Generator.generate(backend, prompt, hooks, greedy).get(0).get(0).tokens();
+                samples.add(new GeneratedSample(text(without(example.source(), hidden), tokenizer), text(without(example.target(), hidden), tokenizer),
+                        text(without(generated, hidden), tokenizer)));
             }
         }
         return samples;
+    }
+
+    private static long[] without(long[] ids, long[] hidden) {
+        return hidden.length == 0 ? ids : LongStream.of(ids).filter(id -> LongStream.of(hidden).noneMatch(h -> h == id)).toArray();
     }
 
     private static String text(long[] ids, Optional<TextTokenizer> tokenizer) {

@@ -105,4 +105,21 @@ final class TestModelCommands {
         assertThat(generate.exitCode()).as(generate.err()).isZero();
         assertThat(generate.out()).isNotBlank();
     }
+
+    @Test
+    void forwardFeedsBartsDecoderWithDecoderIds() {
+        Path bart = directory.resolve("bart");
+        assertThat(CliRun.of("init-model", "--arch", "bart", "--preset", "tiny", "--seed", "3", "--out", bart.toString()).exitCode()).isZero();
+        Path out = directory.resolve("bart-logits.safetensors");
+
+        CliRun run = CliRun.of("forward", "--model", bart.toString(), "--ids", "0,10,11,12,2", "--decoder-ids", "2,0,20", "--out", out.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        try (SafetensorsFile logits = SafetensorsFile.open(out)) {
+            assertThat(logits.info("logits").shape().getShape()).containsExactly(1, 3, 1000);
+        }
+        CliRun decoderOnly = CliRun.of("forward", "--model", model.toString(), "--ids", "1", "--decoder-ids", "1", "--out", out.toString());
+        assertThat(decoderOnly.exitCode()).isEqualTo(2);
+        assertThat(decoderOnly.err()).contains("--decoder-ids");
+    }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
+import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -290,14 +292,14 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
      * Writes the prefix with the MLP applied (and dropped) as a Hugging Face PEFT prefix-tuning directory, with
      * {@code base_model_name_or_path} set to the backend's family (e.g. {@code gpt2}), since a backend does not
      * know the name its model was published under. PEFT numbers real tokens from P, so only a decoder-only model's
-     * prefix trained with {@code positions=peft} can be exported this way (the format's seq2seq form is not
-     * written).
+     * prefix trained with {@code positions=peft} can be exported this way. An encoder-decoder model's prefix is
+     * written in peft4j's own layout instead (see {@link #exportEncoderDecoder}).
      */
     @Override
     public void export(Path directory) {
         if (backend.geometry().isEncoderDecoder()) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT causal-LM prefix directory is for a decoder-only model; exporting the prefix of the "
-                    + backend.family() + " encoder-decoder model is not supported yet");
+            exportEncoderDecoder(directory);
+            return;
         }
         if (positions != PrefixConfig.Positions.PEFT) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A PEFT prefix directory numbers real tokens from P; this prefix was trained with "
@@ -313,6 +315,40 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
             LayerPrefixes prefix = LayerPrefixes.fromRows(rows, backend.geometry(), part.site(), positionOffset(part));
             PrefixFiles.writePeftDirectory(directory, prefix, backend.geometry(), backend.family());
         }
+    }
+
+    /**
+     * An encoder-decoder model's prefix in peft4j's own layout (Hugging Face PEFT's seq2seq form is not written):
+     * {@code adapter_model.safetensors} holds each part's flat prefix, the MLP applied, under the name it trains
+     * under ({@code prefix_module.embedding.weight} for one part, {@code prefix_module.{encoder,decoder,cross}.embedding.weight}
+     * for Li &amp; Liang's three), each {@code [P, layers*2*hidden]}; {@code adapter_config.json} says
+     * {@code peft4j_method: prefix} with the {@code parts} and {@code positions} that
+     * {@link PrefixAdapterProvider#load} recreates the adapter with.
+     */
+    private void exportEncoderDecoder(Path directory) {
+        ModelGeometry geometry = backend.geometry();
+        try (NDManager scratch = manager.newSubManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (PrefixEncoder part : parts) {
+                tensors.put(part.namePrefix() + PrefixEncoder.EMBEDDING, part.rows(scratch).stopGradient());
+            }
+            SafetensorsWriter.write(directory.resolve(PrefixFiles.PEFT_WEIGHTS), tensors, Map.of("format", "pt"));
+        }
+        String sites = String.join(", ", sites().stream().map(site -> "\"" + site.name().toLowerCase(java.util.Locale.ROOT) + "\"").toList());
+        String json = "{\n"
+                + "  \"" + PrefixAdapterProvider.METHOD_KEY + "\": \"" + PrefixAdapterProvider.NAME + "\",\n"
+                + "  \"" + PrefixConfig.PARTS + "\": \"" + config.parts(true).setting() + "\",\n"
+                + "  \"" + PrefixConfig.POSITIONS + "\": \"" + positions.setting() + "\",\n"
+                + "  \"sites\": [" + sites + "],\n"
+                + "  \"num_virtual_tokens\": " + prefixLength() + ",\n"
+                + "  \"token_dim\": " + geometry.hiddenSize() + ",\n"
+                + "  \"encoder_layers\": " + geometry.layers(Stack.ENCODER) + ",\n"
+                + "  \"decoder_layers\": " + geometry.decoderLayers() + ",\n"
+                + "  \"num_attention_heads\": " + geometry.heads() + ",\n"
+                + "  \"base_model_name_or_path\": \"" + backend.family() + "\"\n"
+                + "}\n";
+        // Written last, so that an interrupted export is never mistaken for a complete one.
+        AtomicFiles.writeString(directory.resolve(PrefixFiles.PEFT_CONFIG), json);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.github.peft4j.adapter.prefix;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.within;
 
@@ -21,11 +20,10 @@ import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ForwardContext;
+import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
-import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.Stack;
-import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.Golden;
 import java.io.IOException;
@@ -115,14 +113,45 @@ final class TestPrefixSeq2SeqTraining {
         }
     }
 
+    /** Li &amp; Liang's three parts through an MLP: exported in peft4j's own layout and loaded back, same logits. */
     @Test
-    void anEncoderDecoderPrefixIsNotExportedAsACausalLmDirectory() throws IOException {
+    void aLiLiangPrefixExportsAndLoadsBackWithTheSameLogits() throws IOException {
+        Path golden = Golden.resolve("train/bart_liliang_mlp");
+        assertRoundTrip(Map.of(PrefixConfig.LENGTH, "4", PrefixConfig.MLP_WIDTH, "32", PrefixConfig.INIT_FILE, golden.resolve("init.safetensors").toString()),
+                "liliang", "zero", List.of("prefix_module.encoder.embedding.weight", "prefix_module.decoder.embedding.weight", "prefix_module.cross.embedding.weight"));
+    }
+
+    /** PEFT's decoder-only part on BART (positions from P, layer 0 everywhere) survives the round trip too. */
+    @Test
+    void aPeftPartsPrefixExportsAndLoadsBackWithTheSameLogits() throws IOException {
         Path golden = Golden.resolve("train/bart_peft_direct");
+        assertRoundTrip(Map.of(PrefixConfig.PARTS, "peft", PrefixConfig.MLP_WIDTH, "0", PrefixConfig.INIT_FILE, golden.resolve("init.safetensors").toString()),
+                "peft", "peft", List.of("prefix_module.embedding.weight"));
+    }
+
+    private void assertRoundTrip(Map<String, String> settings, String parts, String positions, List<String> names) throws IOException {
+        PrefixAdapterProvider provider = new PrefixAdapterProvider();
         try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = AdapterTesting.goldenModel(new BartBackendProvider(), manager);
-                PrefixAdapter adapter = (PrefixAdapter) new PrefixAdapterProvider().create(Map.of(PrefixConfig.PARTS, "peft", PrefixConfig.MLP_WIDTH, "0",
-                        PrefixConfig.INIT_FILE, golden.resolve("init.safetensors").toString()), new AdapterContext(model, manager, 0))) {
-            assertThat(catchThrowableOfType(() -> adapter.export(directory.resolve("out")), PeftException.class).getErrorCode())
-                    .isEqualTo(StandardErrorCode.INVALID_ARGUMENT.toErrorCode());
+                PrefixAdapter adapter = provider.create(provider.parseConfig(settings), new AdapterContext(model, manager, 0));
+                NDManager pass = manager.newSubManager()) {
+            ForwardInput input = ForwardInput.of(pass.create(new long[][] {{0, 5, 9, 2}, {0, 7, 2, 1}}))
+                    .withAttentionMask(pass.create(new long[][] {{1, 1, 1, 1}, {1, 1, 1, 0}}))
+                    .withDecoderInput(pass.create(new long[][] {{2, 0, 6}, {2, 0, 8}}), Optional.empty());
+            float[] expected = model.forward(input, adapter.hooks(new ForwardContext(pass, 2, false))).toFloatArray();
+            Path out = directory.resolve("export");
+            adapter.export(out);
+
+            JsonNode config = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+            assertThat(config.get("peft4j_method").asText()).isEqualTo("prefix");
+            assertThat(config.get("parts").asText()).isEqualTo(parts);
+            assertThat(config.get("positions").asText()).isEqualTo(positions);
+            assertThat(PrefixTesting.tensors(out.resolve("adapter_model.safetensors"), manager)).containsOnlyKeys(names);
+            try (PrefixAdapter loaded = provider.load(out, new AdapterContext(model, manager, 0))) {
+                assertThat(loaded.trainableParameters()).containsOnlyKeys(names);
+                assertThat(loaded.sites()).isEqualTo(adapter.sites());
+                assertThat(loaded.exportedParameterCount()).isEqualTo(adapter.exportedParameterCount());
+                assertThat(model.forward(input, loaded.hooks(new ForwardContext(pass, 2, false))).toFloatArray()).containsExactly(expected, offset(1e-5f));
+            }
         }
     }
 
