@@ -2,7 +2,6 @@ package io.github.peft4j.adapter.embedding;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.training.RowEncoder;
 import io.github.peft4j.core.training.RowStart;
@@ -19,7 +18,6 @@ import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -109,13 +107,7 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
                 }
                 default -> throw new IllegalStateException(config.init().toString());
             }
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            Map<String, float[]> startValues = values;
-            RowEncoder.shapes(length, mlpWidth, hidden, hidden).forEach((name, shape) -> arrays.put(name, manager.create(startValues.get(name), shape)));
-            RowEncoder encoder = new RowEncoder(NAME_PREFIX, length, mlpWidth, hidden, hidden, arrays);
-            if (fitTo.isPresent()) {
-                encoder.fit(scratch.create(fitTo.get(), new Shape(length, hidden)), scratch);
-            }
+            RowEncoder encoder = RowEncoder.start(NAME_PREFIX, length, mlpWidth, hidden, hidden, values, fitTo, manager, scratch);
             return new EmbeddingAdapter(config, backend, manager, encoder);
         }
         catch (RuntimeException e) {

@@ -24,7 +24,6 @@ import io.github.peft4j.spi.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,13 +130,7 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                 }
                 default -> throw new IllegalStateException(config.init().toString());
             }
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            Map<String, float[]> startValues = values;
-            RowEncoder.shapes(length, mlpWidth, hidden, width).forEach((name, shape) -> arrays.put(name, manager.create(startValues.get(name), shape)));
-            RowEncoder encoder = new RowEncoder(NAME_PREFIX, length, mlpWidth, hidden, width, arrays);
-            if (fitTo.isPresent()) {
-                encoder.fit(scratch.create(fitTo.get(), new Shape(length, width)), scratch);
-            }
+            RowEncoder encoder = RowEncoder.start(NAME_PREFIX, length, mlpWidth, hidden, width, values, fitTo, manager, scratch);
             return new InfixAdapter(config, backend, manager, encoder);
         }
         catch (RuntimeException e) {

@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -76,6 +77,19 @@ public final class RowEncoder {
         for (int row = 0; row < rows; row++) {
             virtualTokens[row] = row;
         }
+    }
+
+    /**
+     * An encoder whose parameters start at {@code values} (by the names of {@link #shapes}), created in
+     * {@code manager}; with {@code fitTo} (rows {@code [rows, width]}) the MLP is then pre-fitted to those rows.
+     */
+    public static RowEncoder start(String namePrefix, int rows, int mlpWidth, int hidden, int width, Map<String, float[]> values,
+            Optional<float[]> fitTo, NDManager manager, NDManager scratch) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        shapes(rows, mlpWidth, hidden, width).forEach((name, shape) -> arrays.put(name, manager.create(values.get(name), shape)));
+        RowEncoder encoder = new RowEncoder(namePrefix, rows, mlpWidth, hidden, width, arrays);
+        fitTo.ifPresent(target -> encoder.fit(scratch.create(target, new Shape(rows, width)), scratch));
+        return encoder;
     }
 
     /** The parameters' short names and shapes, in PEFT's order: the embedding, then the MLP if {@code k > 0}. */
