@@ -65,14 +65,14 @@ final class TestTrainCommand {
                 SafetensorsFile trained = SafetensorsFile.open(run.resolve("checkpoint/parameters.safetensors"))) {
             for (String parameter : trained.names()) {
                 assertThat(trained.load(parameter, ARRAYS.manager()).toFloatArray()).as(parameter)
-                        .containsExactly(finalFile.load(parameter, ARRAYS.manager()).toFloatArray(), offset(1e-5f));
+                        .containsExactly(finalFile.load(parameter, ARRAYS.manager()).toFloatArray(), offset(Golden.TRAINED_PARAMETER_TOLERANCE));
             }
             LayerPrefixes exported = PrefixFiles.readPeftDirectory(run.resolve("adapter"), ARRAYS.manager(), GOLDEN_GEOMETRY);
             for (int layer = 0; layer < 2; layer++) {
                 assertThat(exported.layers().get(layer).keys().toFloatArray()).as("layer %d keys", layer)
-                        .containsExactly(finalFile.load("prefix.layers." + layer + ".key", ARRAYS.manager()).toFloatArray(), offset(1e-5f));
+                        .containsExactly(finalFile.load("prefix.layers." + layer + ".key", ARRAYS.manager()).toFloatArray(), offset(Golden.TRAINED_PARAMETER_TOLERANCE));
                 assertThat(exported.layers().get(layer).values().toFloatArray()).as("layer %d values", layer)
-                        .containsExactly(finalFile.load("prefix.layers." + layer + ".value", ARRAYS.manager()).toFloatArray(), offset(1e-5f));
+                        .containsExactly(finalFile.load("prefix.layers." + layer + ".value", ARRAYS.manager()).toFloatArray(), offset(Golden.TRAINED_PARAMETER_TOLERANCE));
             }
         }
     }

@@ -46,7 +46,9 @@ public interface ModelBackend extends AutoCloseable {
 
     /**
      * Runs the model over {@code input} and returns logits {@code [batch, length, vocab]} (for encoder-decoder
-     * models: over the decoder input). Shapes that do not fit the model throw {@link PeftException} with
+     * models: over the decoder input), or {@code [n, vocab]} at {@link ForwardInput#logitPositions} when the input
+     * names some (the training engine does: backends run their LM head on those rows only, see
+     * {@link ForwardInput#atLogitPositions}). Shapes that do not fit the model throw {@link PeftException} with
      * {@link StandardErrorCode#SHAPE_MISMATCH}.
      */
     NDArray forward(ForwardInput input, AdapterHooks hooks);

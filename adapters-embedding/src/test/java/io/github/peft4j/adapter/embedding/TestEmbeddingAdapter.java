@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
-import io.github.peft4j.core.training.CausalLmLoss;
+import io.github.peft4j.core.training.TokenTargets;
 import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
@@ -187,7 +187,7 @@ final class TestEmbeddingAdapter {
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             adapter.trainableParameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
             try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
-                collector.backward(CausalLmLoss.mean(logits(adapter.hooks(new ForwardContext(pass, IDS.length, true)), pass), IDS));
+                collector.backward(TokenTargets.shifted(IDS).meanLoss(logits(adapter.hooks(new ForwardContext(pass, IDS.length, true)), pass)));
             }
             adapter.trainableParameters().forEach((name, parameter) -> {
                 float[] gradient = parameter.getGradient().toFloatArray();

@@ -17,7 +17,7 @@ import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.CausalLmBatch;
-import io.github.peft4j.core.training.CausalLmLoss;
+import io.github.peft4j.core.training.TokenTargets;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
@@ -40,6 +40,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -88,7 +89,10 @@ final class TestInfixAdapter {
 
     /** The logits of {@link #BATCH} as the trainer feeds it (right-padded, each row's target start given). */
     private static NDArray logits(AdapterHooks hooks, NDManager pass) {
-        return model.forward(CausalLmBatch.of(BATCH, 999).toInput(pass), hooks);
+        ForwardInput training = CausalLmBatch.of(BATCH, 999).toInput(pass);
+        // Every position's logits (training asks for the target's only), for comparisons across the whole row.
+        return model.forward(new ForwardInput(training.inputIds(), training.attentionMask(), training.positionIds(), training.decoderInputIds(),
+                training.decoderAttentionMask(), training.targetStart(), Optional.empty()), hooks);
     }
 
     private static String ids(long[] ids) {
@@ -226,7 +230,7 @@ final class TestInfixAdapter {
             adapter.trainableParameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
             CausalLmBatch batch = CausalLmBatch.of(BATCH, 999);
             try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
-                collector.backward(CausalLmLoss.mean(logits(adapter.hooks(new ForwardContext(pass, BATCH.size(), true)), pass), batch.labels()));
+                collector.backward(TokenTargets.shifted(batch.labels()).meanLoss(logits(adapter.hooks(new ForwardContext(pass, BATCH.size(), true)), pass)));
             }
             adapter.trainableParameters().forEach((name, parameter) -> {
                 float[] gradient = parameter.getGradient().toFloatArray();

@@ -34,22 +34,12 @@ final class MlpFit {
                     try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
                         collector.backward(encoder.rows(pass).sub(target).square().mean());
                     }
-                    optimizer.step(LEARNING_RATE);
-                    zeroGradients(parameters);
+                    optimizer.step(LEARNING_RATE); // leaves the gradients zero for the next step
                 }
             }
         }
         finally {
             parameters.forEach(parameter -> parameter.setRequiresGradient(false));
-        }
-    }
-
-    /** Gradients accumulate across backward passes; each step starts from zero, as torch's zero_grad gives. */
-    private static void zeroGradients(Collection<NDArray> parameters) {
-        for (NDArray parameter : parameters) {
-            try (NDArray gradient = parameter.getGradient()) {
-                gradient.subi(gradient);
-            }
         }
     }
 }

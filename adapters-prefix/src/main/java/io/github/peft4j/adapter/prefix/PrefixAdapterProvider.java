@@ -59,6 +59,10 @@ public final class PrefixAdapterProvider implements AdapterProvider<PrefixConfig
         if (own.isPresent()) {
             JsonNode json = own.get();
             PrefixConfig.Parts parts = PrefixConfig.Parts.valueOf(json.path(PrefixConfig.PARTS).asText("liliang").toUpperCase(Locale.ROOT));
+            if (parts == PrefixConfig.Parts.LILIANG && !context.backend().geometry().isEncoderDecoder()) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, directory + " holds an encoder-decoder model's prefix (Li & Liang's encoder,"
+                        + " decoder and cross-attention parts), but the " + context.backend().family() + " model is decoder-only; give an adapter trained on it");
+            }
             PrefixConfig.Positions positions = PrefixConfig.Positions.valueOf(json.path(PrefixConfig.POSITIONS).asText("zero").toUpperCase(Locale.ROOT));
             PrefixConfig config = new PrefixConfig(OptionalInt.empty(), OptionalInt.of(0), 0, Optional.of(parts), Optional.of(positions), PrefixConfig.Init.FILE,
                     List.of(), Optional.empty(), Optional.of(directory.resolve(PrefixFiles.PEFT_WEIGHTS)));

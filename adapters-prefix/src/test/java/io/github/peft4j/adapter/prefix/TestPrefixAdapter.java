@@ -14,7 +14,7 @@ import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
-import io.github.peft4j.core.training.CausalLmLoss;
+import io.github.peft4j.core.training.TokenTargets;
 import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
@@ -197,7 +197,7 @@ final class TestPrefixAdapter {
             adapter.trainableParameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
             try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
                 NDArray logits = logits(adapter.hooks(new ForwardContext(pass, IDS.length, true)), pass);
-                collector.backward(CausalLmLoss.mean(logits, IDS));
+                collector.backward(TokenTargets.shifted(IDS).meanLoss(logits));
             }
             adapter.trainableParameters().forEach((name, parameter) -> {
                 float[] gradient = parameter.getGradient().toFloatArray();

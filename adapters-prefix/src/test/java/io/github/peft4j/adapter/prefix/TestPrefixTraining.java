@@ -64,7 +64,7 @@ final class TestPrefixTraining {
             }
             Map<String, NDArray> wanted = PrefixTesting.tensors(golden.resolve("final.safetensors"), manager);
             adapter.trainableParameters().forEach((parameter, array) ->
-                    assertThat(array.toFloatArray()).as(parameter).containsExactly(wanted.get(parameter).toFloatArray(), offset(1e-5f)));
+                    assertThat(array.toFloatArray()).as(parameter).containsExactly(wanted.get(parameter).toFloatArray(), offset(Golden.TRAINED_PARAMETER_TOLERANCE)));
             model.baseParameters().forEach((parameter, array) ->
                     assertThat(array.toFloatArray()).as(parameter).containsExactly(baseBefore.get(parameter)));
             adapter.close();

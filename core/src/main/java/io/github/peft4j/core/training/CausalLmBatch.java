@@ -69,14 +69,21 @@ public record CausalLmBatch(long[][] inputIds, long[][] attentionMask, long[][] 
         return starts;
     }
 
-    @Override
-    public ForwardInput toInput(NDManager manager) {
-        return ForwardInput.of(manager.create(inputIds)).withAttentionMask(manager.create(attentionMask)).withTargetStart(manager.create(targetStarts()));
+    /** The shifted next-token targets ({@link TokenTargets#shifted}). */
+    public TokenTargets targets() {
+        return TokenTargets.shifted(labels);
     }
 
-    /** {@link CausalLmLoss#mean}: the shifted next-token loss. */
+    /** The batch's input, asking for the logits of the positions that predict a label only. */
+    @Override
+    public ForwardInput toInput(NDManager manager) {
+        return ForwardInput.of(manager.create(inputIds)).withAttentionMask(manager.create(attentionMask)).withTargetStart(manager.create(targetStarts()))
+                .withLogitPositions(targets().positions(manager));
+    }
+
+    /** The mean shifted next-token loss ({@link TokenTargets#meanLoss}). */
     @Override
     public NDArray loss(NDArray logits) {
-        return CausalLmLoss.mean(logits, labels);
+        return targets().meanLoss(logits);
     }
 }

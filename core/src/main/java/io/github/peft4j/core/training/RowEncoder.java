@@ -195,12 +195,7 @@ public final class RowEncoder {
                     try (GradientCollector collector = pass.getEngine().newGradientCollector()) {
                         collector.backward(rows(pass).sub(target).square().mean());
                     }
-                    optimizer.step(FIT_LEARNING_RATE);
-                    for (NDArray parameter : all) {
-                        try (NDArray gradient = parameter.getGradient()) {
-                            gradient.subi(gradient);
-                        }
-                    }
+                    optimizer.step(FIT_LEARNING_RATE); // leaves the gradients zero for the next step
                 }
             }
         }

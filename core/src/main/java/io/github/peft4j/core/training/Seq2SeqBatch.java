@@ -13,7 +13,7 @@ import java.util.Optional;
  * the decoder reads the labels shifted right behind {@code decoderStartId}, with {@code padId} where a label is
  * ignored ({@code shift_tokens_right}), and gets no padding mask (it is causal, so padding after a row's end
  * changes none of its real positions). The loss is not shifted: the logits at t predict the label at t
- * ({@link Seq2SeqLoss}).
+ * ({@link TokenTargets#unshifted}).
  *
  * @param sourceIds encoder input {@code [batch, S]}
  * @param sourceMask 1 on real source tokens, 0 on padding
@@ -65,15 +65,21 @@ public record Seq2SeqBatch(long[][] sourceIds, long[][] sourceMask, long[][] dec
         return Arrays.stream(labels).flatMapToLong(Arrays::stream).filter(label -> label != CausalLmBatch.IGNORED).count();
     }
 
+    /** The unshifted targets ({@link TokenTargets#unshifted}). */
+    public TokenTargets targets() {
+        return TokenTargets.unshifted(labels);
+    }
+
+    /** The batch's input, asking for the decoder's logits at labelled positions only. */
     @Override
     public ForwardInput toInput(NDManager manager) {
         return ForwardInput.of(manager.create(sourceIds)).withAttentionMask(manager.create(sourceMask))
-                .withDecoderInput(manager.create(decoderInputIds), Optional.empty());
+                .withDecoderInput(manager.create(decoderInputIds), Optional.empty()).withLogitPositions(targets().positions(manager));
     }
 
-    /** {@link Seq2SeqLoss#mean}: the unshifted loss. */
+    /** The mean unshifted loss ({@link TokenTargets#meanLoss}). */
     @Override
     public NDArray loss(NDArray logits) {
-        return Seq2SeqLoss.mean(logits, labels);
+        return targets().meanLoss(logits);
     }
 }

@@ -194,7 +194,12 @@ public final class Trainer {
                 TrainingBatch batch = batchOf(examples);
                 try (GradientCollector collector = step.getEngine().newGradientCollector()) {
                     AdapterHooks hooks = trainable.hooks(new ForwardContext(step, batch.rows(), true));
-                    NDArray loss = batch.loss(backend.forward(batch.toInput(step), hooks));
+                    NDArray loss;
+                    // The logits go once the loss has them (autograd keeps what backward needs): one LM-head-sized
+                    // array less at the peak of the step.
+                    try (NDArray logits = backend.forward(batch.toInput(step), hooks)) {
+                        loss = batch.loss(logits);
+                    }
                     collector.backward(microBatches.size() == 1 ? loss : loss.div(accumulation));
                     lossSum += loss.getFloat();
                 }
@@ -209,13 +214,7 @@ public final class Trainer {
                         + ", gradient norm " + gradientNorm + "): lower the learning rate or enable gradient clipping");
             }
             double rate = schedule.rate(state.step());
-            optimizer.step(rate);
-            for (NDArray parameter : parameters) {
-                // getGradient() hands out a new wrapper each call: close it (the gradient itself lives on).
-                try (NDArray gradient = parameter.getGradient()) {
-                    gradient.subi(gradient);
-                }
-            }
+            optimizer.step(rate); // leaves the gradients zero for the next step
             return new StepMetrics(state.step() + 1, totalSteps, state.epoch() + 1, loss, rate, gradientNorm, tokens,
                     (System.nanoTime() - began) / 1e9);
         }

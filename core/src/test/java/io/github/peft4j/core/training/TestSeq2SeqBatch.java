@@ -65,13 +65,17 @@ final class TestSeq2SeqBatch {
             long[][] labels = {{2, X}, {0, 1}};
             double expected = (nll(rows[0], 2) + nll(rows[2], 0) + nll(rows[3], 1)) / 3;
 
-            assertThat((double) Seq2SeqLoss.mean(logits, labels).getFloat()).isCloseTo(expected, within(1e-6));
-            assertThatThrownBy(() -> Seq2SeqLoss.mean(logits, new long[][] {{X, X}, {X, X}})).isInstanceOf(PeftException.class)
+            TokenTargets targets = TokenTargets.unshifted(labels);
+            assertThat((double) targets.meanLoss(logits).getFloat()).isCloseTo(expected, within(1e-6));
+            assertThat((double) targets.meanLoss(logits.reshape(4, 3).get(targets.positions(manager))).getFloat())
+                    .as("logits at the counted positions only give the same loss").isCloseTo(expected, within(1e-6));
+            assertThat(targets.positions()).containsExactly(0, 2, 3);
+            assertThatThrownBy(() -> TokenTargets.unshifted(new long[][] {{X, X}, {X, X}})).isInstanceOf(PeftException.class)
                     .hasMessageContaining("no target token");
-            assertThatThrownBy(() -> Seq2SeqLoss.mean(logits, new long[][] {{3, X}, {0, 1}})).isInstanceOf(PeftException.class)
+            assertThatThrownBy(() -> TokenTargets.unshifted(new long[][] {{3, X}, {0, 1}}).meanLoss(logits)).isInstanceOf(PeftException.class)
                     .hasMessageContaining("outside the vocabulary");
-            assertThatThrownBy(() -> Seq2SeqLoss.mean(logits, new long[][] {{0, 1, 2}})).isInstanceOf(PeftException.class)
-                    .hasMessageContaining("do not match");
+            assertThatThrownBy(() -> TokenTargets.unshifted(new long[][] {{0, 1, 2}}).meanLoss(logits)).isInstanceOf(PeftException.class)
+                    .hasMessageContaining("match neither");
         }
     }
 

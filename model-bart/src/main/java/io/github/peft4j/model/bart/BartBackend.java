@@ -108,7 +108,7 @@ final class BartBackend implements ModelBackend {
         BartTransformer.Scalars scalars = new BartTransformer.Scalars(pass, config);
         BartTransformer.EncoderPass encoded = encode(pass, inputs, scalars);
         List<BartTransformer.KeyValue> cross = transformer.crossKeyValues(encoded.hidden());
-        return transformer.logits(decode(pass, inputs, cross, scalars).hidden());
+        return transformer.logits(input.atLogitPositions(decode(pass, inputs, cross, scalars).hidden()));
     }
 
     /**

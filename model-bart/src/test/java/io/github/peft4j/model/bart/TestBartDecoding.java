@@ -156,6 +156,20 @@ final class TestBartDecoding {
     }
 
     @Test
+    void decoderLogitsAtChosenPositionsAreThoseRowsOfTheFullLogits() {
+        try (NDManager test = manager.newSubManager()) {
+            AdapterHooks hooks = prefixes(test, 1, Map.of(AttentionSite.DECODER_SELF, 2, AttentionSite.DECODER_CROSS, 3), false);
+            ForwardInput input = input(test, new long[][] {{0, 5, 6, 2}, {0, 7, 8, 2}}, null, new long[][] {{START, 0, 10}, {START, 0, 12}}, null);
+            long[] positions = {4, 1};
+            NDArray chosen = model.forward(input.withLogitPositions(test.create(positions)), hooks);
+            NDArray all = model.forward(input, hooks).reshape(6, model.geometry().vocabSize());
+            for (int i = 0; i < positions.length; i++) {
+                assertThat(chosen.get(i).toFloatArray()).containsExactly(all.get(positions[i]).toFloatArray(), offset(TOLERANCE));
+            }
+        }
+    }
+
+    @Test
     void leftPaddedDecoderPromptsDecodeLikeRowsAlone() {
         try (NDManager test = manager.newSubManager()) {
             AdapterHooks hooks = prefixes(test, 1, Map.of(AttentionSite.DECODER_SELF, 3, AttentionSite.DECODER_CROSS, 2), true);

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /** A loaded GPT-2: frozen weights in their own manager, forward passes and cached decoding. */
 final class Gpt2Backend implements ModelBackend {
@@ -94,12 +95,10 @@ final class Gpt2Backend implements ModelBackend {
     public NDArray forward(ForwardInput input, AdapterHooks hooks) {
         Gpt2Inputs inputs = Gpt2Inputs.of(input, hooks, geometry());
         NDManager pass = input.inputIds().getManager();
-        Gpt2Transformer.Pass result = run(pass, inputs);
-        NDArray hidden = result.hidden();
-        if (inputs.virtualLength > 0) {
-            hidden = hidden.get(new NDIndex(":, {}:", inputs.virtualLength));
-        }
-        return transformer.logits(hidden);
+        // Only real tokens' rows, and of those the ones asked for, go through the last MLP and the LM head.
+        Gpt2Transformer.Pass result = run(pass, inputs, stream -> input.atLogitPositions(
+                inputs.virtualLength > 0 ? stream.get(new NDIndex(":, {}:", inputs.virtualLength)) : stream));
+        return transformer.logits(result.hidden());
     }
 
     @Override
@@ -111,7 +110,7 @@ final class Gpt2Backend implements ModelBackend {
         if (inputs.batch != 1) {
             throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "keyValues takes one row of tokens, [1, T]; got " + tokenIds.getShape());
         }
-        return run(tokenIds.getManager(), inputs).present().stream()
+        return run(tokenIds.getManager(), inputs, UnaryOperator.identity()).present().stream()
                 .map(kv -> new KeyValuePrefix(kv.keys(), kv.values()))
                 .toList();
     }
@@ -141,8 +140,11 @@ final class Gpt2Backend implements ModelBackend {
         return new Gpt2DecodingState(this, Gpt2Inputs.of(prompt, hooks, geometry()), manager.newSubManager());
     }
 
-    /** The first pass over a batch: embeddings (virtual ones first), then every block with the prefixes. */
-    Gpt2Transformer.Pass run(NDManager pass, Gpt2Inputs inputs) {
+    /**
+     * The first pass over a batch: embeddings (virtual ones first), then every block with the prefixes; the final
+     * hidden states are the rows {@code outputRows} picks (see {@link Gpt2Transformer#run}).
+     */
+    Gpt2Transformer.Pass run(NDManager pass, Gpt2Inputs inputs, UnaryOperator<NDArray> outputRows) {
         NDArray ids = pass.create(flatten(inputs.ids), new Shape(inputs.batch, inputs.tokens));
         long[][] tokenPositions = new long[inputs.batch][];
         for (int b = 0; b < inputs.batch; b++) {
@@ -161,7 +163,7 @@ final class Gpt2Backend implements ModelBackend {
         }
         NDArray mask = additiveMask(pass, inputs.sequenceMask, inputs.prefixLength, inputs.infixLength, inputs.infixStart, 0,
                 inputs.sequenceMask[0].length);
-        return transformer.run(hidden, mask, inputs.prefixes, inputs.infixes, null);
+        return transformer.run(hidden, mask, inputs.prefixes, inputs.infixes, null, outputRows);
     }
 
     Gpt2Transformer transformer() {

@@ -12,6 +12,7 @@ import io.github.peft4j.spi.StandardErrorCode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * GPT-2 decoding with a key/value cache. The prefix (and an infix) is kept apart from the cache and broadcast over
@@ -58,7 +59,7 @@ final class Gpt2DecodingState implements DecodingState {
             }
         }
         try (NDScope scope = new NDScope()) {
-            Gpt2Transformer.Pass pass = backend.run(manager, prompt);
+            Gpt2Transformer.Pass pass = backend.run(manager, prompt, UnaryOperator.identity());
             keep(pass, pass.hidden().get(new NDIndex(":, {}, :", last)));
         }
     }
@@ -102,7 +103,7 @@ final class Gpt2DecodingState implements DecodingState {
             Gpt2Transformer transformer = backend.transformer();
             NDArray hidden = transformer.embed(manager.create(next, new Shape(rows(), 1)), manager.create(nextPosition.clone(), new Shape(rows(), 1)));
             NDArray mask = Gpt2Backend.additiveMask(manager, sequenceMask, prefixLength, infixLength, new int[rows()], keys - 1, keys);
-            Gpt2Transformer.Pass pass = transformer.run(hidden, mask, prefixes, infixes, previous);
+            Gpt2Transformer.Pass pass = transformer.run(hidden, mask, prefixes, infixes, previous, UnaryOperator.identity());
             keep(pass, pass.hidden().get(new NDIndex(":, 0, :")));
         }
         close(previous);

@@ -4,14 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import io.github.peft4j.spi.KeyValuePrefix;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * GPT-2's computation with Hugging Face's semantics. Every intermediate array is derived from the activations
@@ -61,21 +64,34 @@ final class Gpt2Transformer {
      * @param prefixes per layer, or null entries for none
      * @param infixes per layer, or null entries for none
      * @param past per layer, or null when nothing is cached
+     * @param outputRows picks, from the last block's residual stream after its attention, the rows whose hidden states
+     *     are wanted (the keys and values of every row are computed before): the last MLP and the final LayerNorm run
+     *     on those rows only, which the pass's hidden states then are
      */
-    Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValuePrefix> infixes, List<KeyValue> past) {
+    Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValuePrefix> infixes, List<KeyValue> past,
+            UnaryOperator<NDArray> outputRows) {
         Scalars scalars = new Scalars(hidden.getManager(), config);
         List<KeyValue> present = new ArrayList<>(config.layers());
         NDArray x = hidden;
         for (int layer = 0; layer < config.layers(); layer++) {
-            Gpt2Weights.Block block = weights.blocks.get(layer);
-            NDArray normed = layerNorm(x, block.ln1Weight(), block.ln1Bias());
-            KeyValue[] cache = new KeyValue[1];
-            NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer), infixes.get(layer),
-                    past == null ? null : past.get(layer), scalars, cache);
-            present.add(cache[0]);
-            x = x.add(attended);
-            NDArray inner = layerNorm(x, block.ln2Weight(), block.ln2Bias()).matMul(block.mlpInWeight()).add(block.mlpInBias());
-            x = x.add(activation(inner, scalars).matMul(block.mlpOutWeight()).add(block.mlpOutBias()));
+            // A layer's intermediates are freed when it ends; autograd keeps its own references to what backward
+            // needs. Left to the pass's manager, every intermediate of every layer would live until the step ends.
+            try (NDScope intermediates = new NDScope()) {
+                intermediates.suppressNotUsedWarning();
+                Gpt2Weights.Block block = weights.blocks.get(layer);
+                NDArray normed = layerNorm(x, block.ln1Weight(), block.ln1Bias());
+                KeyValue[] cache = new KeyValue[1];
+                NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer), infixes.get(layer),
+                        past == null ? null : past.get(layer), scalars, cache);
+                present.add(cache[0]);
+                x = x.add(attended);
+                if (layer == config.layers() - 1) {
+                    x = outputRows.apply(x);
+                }
+                NDArray inner = conv1d(layerNorm(x, block.ln2Weight(), block.ln2Bias()), block.mlpInWeight(), block.mlpInBias());
+                x = x.add(conv1d(activation(inner, scalars), block.mlpOutWeight(), block.mlpOutBias()));
+                NDScope.unregister(x, cache[0].keys(), cache[0].values());
+            }
         }
         return new Pass(layerNorm(x, weights.finalNormWeight, weights.finalNormBias), present);
     }
@@ -90,7 +106,7 @@ final class Gpt2Transformer {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         long d = config.hiddenSize();
-        NDList qkv = x.matMul(block.qkvWeight()).add(block.qkvBias()).split(new long[] {d, 2 * d}, 2);
+        NDList qkv = conv1d(x, block.qkvWeight(), block.qkvBias()).split(new long[] {d, 2 * d}, 2);
         NDArray query = splitHeads(qkv.get(0), batch, length);
         NDArray keys = splitHeads(qkv.get(1), batch, length);
         NDArray values = splitHeads(qkv.get(2), batch, length);
@@ -134,7 +150,18 @@ final class Gpt2Transformer {
             context = probabilities.matMul(values);
         }
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, d);
-        return merged.matMul(block.attentionOutWeight()).add(block.attentionOutBias());
+        return conv1d(merged, block.attentionOutWeight(), block.attentionOutBias());
+    }
+
+    /**
+     * Hugging Face's {@code Conv1D}, {@code x W + b} with {@code W} stored {@code [in, out]}: as torch's linear of the
+     * transposed view, which hands the stored matrix to one GEMM that also adds the bias (no copy, no separate add).
+     */
+    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+        // Made per pass, so that autograd links it to a weight that is being trained (the full fine-tuning baseline).
+        NDArray transposed = weight.transpose();
+        transposed.attach(x.getManager());
+        return Linear.linear(x, transposed, bias).singletonOrThrow();
     }
 
     private NDArray splitHeads(NDArray x, long batch, long length) {
@@ -152,42 +179,38 @@ final class Gpt2Transformer {
 
     private NDArray activation(NDArray x, Scalars s) {
         return switch (config.activation()) {
-            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+            // 0.5 x (1 + tanh(z)) = x sigmoid(2z) with z = sqrt(2/pi) (x + 0.044715 x^3): six element-wise ops
+            // instead of nine on the block's widest activations, and three of them for autograd to keep, not five.
+            // (x.pow(3) would keep one fewer, but torch's pow kernel costs more than the multiplications.)
             case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" ->
-                    x.mul(s.half).mul(x.mul(x).mul(x).mul(s.geluCubic).add(x).mul(s.sqrtTwoOverPi).tanh().add(s.one));
-            // 0.5 x (1 + erf(x / sqrt(2)))
-            case "gelu" -> x.mul(s.half).mul(x.div(s.sqrtTwo).erf().add(s.one));
-            case "relu" -> ai.djl.nn.Activation.relu(x);
+                    x.mul(Activation.sigmoid(x.mul(x.mul(x).mul(s.geluCubicTwice).add(s.geluLinearTwice))));
+            case "gelu" -> Activation.gelu(x);
+            case "relu" -> Activation.relu(x);
             default -> throw new IllegalStateException("unsupported activation " + config.activation());
         };
     }
 
     /** Scalar constants of one pass, as arrays in the pass's manager (kept alive for backward). */
     static final class Scalars {
-        final NDArray half;
-        final NDArray one;
-        final NDArray geluCubic;
-        final NDArray sqrtTwoOverPi;
-        final NDArray sqrtTwo;
+        final NDArray geluLinearTwice;
+        final NDArray geluCubicTwice;
         final NDArray sqrtHeadDim;
         private final NDManager manager;
         private final NDArray[] layerIndices;
 
         Scalars(NDManager manager, Gpt2Config config) {
             this.manager = manager;
-            this.half = scalar(0.5f);
-            this.one = scalar(1f);
-            this.geluCubic = scalar(0.044715f);
-            this.sqrtTwoOverPi = scalar((float) Math.sqrt(2 / Math.PI));
-            this.sqrtTwo = scalar((float) Math.sqrt(2));
+            this.geluLinearTwice = scalar((float) (2 * Math.sqrt(2 / Math.PI)));
+            this.geluCubicTwice = scalar((float) (2 * Math.sqrt(2 / Math.PI) * 0.044715));
             this.sqrtHeadDim = scalar((float) Math.sqrt(config.headDim()));
-            this.layerIndices = new NDArray[config.layers()];
+            // Made up front, outside the layers' scopes that free their intermediates.
+            this.layerIndices = new NDArray[config.scaleByInverseLayerIndex() ? config.layers() : 0];
+            for (int layer = 0; layer < layerIndices.length; layer++) {
+                layerIndices[layer] = scalar(layer + 1f);
+            }
         }
 
         NDArray layerIndex(int layer) {
-            if (layerIndices[layer] == null) {
-                layerIndices[layer] = scalar(layer + 1f);
-            }
             return layerIndices[layer];
         }
 

@@ -165,6 +165,29 @@ final class TestGpt2Decoding {
     }
 
     @Test
+    void logitsAtChosenPositionsAreThoseRowsOfTheFullLogits() {
+        try (NDManager test = manager.newSubManager()) {
+            for (AdapterHooks hooks : new AdapterHooks[] {randomPrefix(test, 1, 3, false), randomVirtualTokens(test, 2)}) {
+                long[][] batch = {{1, 2, 3, 4}, {5, 6, 0, 0}};
+                ForwardInput input = ForwardInput.of(test.create(batch)).withAttentionMask(test.create(new long[][] {{1, 1, 1, 1}, {1, 1, 0, 0}}));
+                long[] positions = {5, 0, 3};
+                NDArray chosen = model.forward(input.withLogitPositions(test.create(positions)), hooks);
+                NDArray all = model.forward(input, hooks).reshape(8, model.geometry().vocabSize());
+                assertThat(chosen.getShape()).isEqualTo(new Shape(3, model.geometry().vocabSize()));
+                for (int i = 0; i < positions.length; i++) {
+                    assertThat(chosen.get(i).toFloatArray()).as("position %d", positions[i])
+                            .containsExactly(all.get(positions[i]).toFloatArray(), offset(TOLERANCE));
+                }
+            }
+            ForwardInput one = ForwardInput.of(test.create(new long[][] {{1, 2}}));
+            assertThatThrownBy(() -> model.forward(one.withLogitPositions(test.create(new long[] {2})), AdapterHooks.NONE))
+                    .isInstanceOf(PeftException.class).hasMessageContaining("outside the 1 x 2 input");
+            assertThatThrownBy(() -> model.forward(one.withLogitPositions(test.create(new long[][] {{0}})), AdapterHooks.NONE))
+                    .isInstanceOf(PeftException.class).hasMessageContaining("[n] integers");
+        }
+    }
+
+    @Test
     void badInputsAreClearErrorsNotCrashes() {
         try (NDManager test = manager.newSubManager()) {
             assertThatThrownBy(() -> model.forward(ForwardInput.of(test.create(new long[][] {{1, 500}})), AdapterHooks.NONE))

@@ -90,7 +90,8 @@ public final class AdamW implements AutoCloseable {
      * torch's vectorised {@code lerp_} kernel fuses a multiply-add.
      *
      * <p>Must run outside any {@code GradientCollector}, after the backward pass: it records no autograd history.
-     * Every temporary array is freed before it returns. A parameter that requires a gradient but has had no
+     * It consumes the gradients: they are zero when it returns, ready for the next backward pass (which adds to
+     * them). Every temporary array is freed before it returns. A parameter that requires a gradient but has had no
      * backward pass is updated with a zero gradient (torch skips such a parameter).
      *
      * @throws PeftException {@link StandardErrorCode#INVALID_ARGUMENT} if {@code learningRate} is negative or not
@@ -124,14 +125,21 @@ public final class AdamW implements AutoCloseable {
             NDArray epsilon = scalar(config.epsilon());
             NDArray negativeStepSize = scalar(-stepSize);
             for (Slot slot : slots) {
-                NDArray gradient = slot.parameter.getGradient();
-                if (decay != 1) {
-                    slot.parameter.muli(decayFactor);
+                // The gradient serves as scratch for (g - m) and is zeroed at the end; the other temporaries are freed
+                // at once, so the allocator hands their memory straight to the next one.
+                try (NDArray gradient = slot.parameter.getGradient()) {
+                    if (decay != 1) {
+                        slot.parameter.muli(decayFactor);
+                    }
+                    try (NDArray square = gradient.mul(squareWeight)) {
+                        slot.expAvgSq.muli(beta2Factor).addi(square.muli(gradient));
+                    }
+                    slot.expAvg.addi(gradient.subi(slot.expAvg).muli(gradientWeight));
+                    try (NDArray denominator = slot.expAvgSq.sqrt(); NDArray update = slot.expAvg.mul(negativeStepSize)) {
+                        slot.parameter.addi(update.divi(denominator.divi(correction2).addi(epsilon)));
+                    }
+                    gradient.subi(gradient); // +0 (a product with 0 could leave -0)
                 }
-                slot.expAvg.addi(gradient.sub(slot.expAvg).muli(gradientWeight));
-                slot.expAvgSq.muli(beta2Factor).addi(gradient.mul(squareWeight).muli(gradient));
-                NDArray denominator = slot.expAvgSq.sqrt().divi(correction2).addi(epsilon);
-                slot.parameter.addi(slot.expAvg.mul(negativeStepSize).divi(denominator));
             }
         }
         steps = t;

@@ -75,6 +75,7 @@ final class TestAdamW {
             assertThat((double) actual[0]).isCloseTo(1 - 0.01, within(1e-6));
             assertThat((double) actual[1]).isCloseTo(-2 + 0.01, within(1e-6));
             assertThat((double) actual[2]).isCloseTo(3 - 0.01 * 1e-3 / (1e-3 + 1e-8), within(1e-6));
+            assertThat(weight.getGradient().toFloatArray()).as("the step consumes the gradient").containsExactly(0f, 0f, 0f);
         }
     }
 
