@@ -308,9 +308,10 @@ final class AblateCommand implements Callable<Integer> {
         TextTokenizer tokenizer = Tokenizers.require(backend, model);
         GenerationConfig config = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens)
                 .withEosTokenIds(eos).withPadTokenId(eos).withBannedTokenIds(SourceDecoding.newlineTokens(tokenizer));
-        List<String> predictions = SourceDecoding.generate(backend, (pass, rows) -> adapter.hooks(new ForwardContext(pass, rows, false)),
-                items.stream().map(EvaluationItem::source).toList(), tokenizer, eos, config, decodeBatchSize, manager, done -> { });
-        return predictions;
+        try (NDManager prefix = manager.newSubManager()) {
+            return SourceDecoding.generate(backend, adapter.hooks(new ForwardContext(prefix, 1, false)), items.stream().map(EvaluationItem::source).toList(),
+                    tokenizer, eos, config, decodeBatchSize, manager, done -> { });
+        }
     }
 
     /** The dataset's main metric, on the paper's 0-100 scale. */

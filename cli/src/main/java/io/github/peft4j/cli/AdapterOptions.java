@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.github.peft4j.core.format.PrefixFiles;
+import io.github.peft4j.core.generation.MixedAdapters;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
@@ -15,27 +16,37 @@ import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.ArgGroup;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
-/** The options that steer a model with a trained adapter or a raw prefix, shared by forward and generate. */
+/**
+ * The options that steer a model with trained adapters or raw prefixes, shared by forward, generate and predict. Each
+ * option may be given as {@code NAME=PATH} (repeatable) for the commands that choose an adapter per row; the one
+ * given without a name is the default for rows that name none.
+ */
 final class AdapterOptions {
     /** PEFT's {@code peft_type} values and the method that loads each. */
     private static final Map<String, String> METHOD_BY_PEFT_TYPE = Map.of("PREFIX_TUNING", "prefix", "PROMPT_TUNING", "embedding");
+    /** {@code NAME=PATH}; anything else (e.g. {@code ./a=b}, whose part before '=' is no name) is a path. */
+    private static final Pattern NAMED = Pattern.compile("([A-Za-z0-9_-]+)=(.+)");
 
     private final PluginRegistry registry;
 
-    @ArgGroup(exclusive = true)
-    Source source;
+    @Option(names = "--adapter", paramLabel = "[NAME=]DIR",
+            description = "An exported adapter directory ('peft4j export', or a Hugging Face PEFT directory). Repeat as NAME=DIR to load several that rows choose by name.")
+    List<String> adapters = new ArrayList<>();
 
-    static final class Source {
-        @Option(names = "--adapter", description = "An exported adapter directory ('peft4j export', or a Hugging Face PEFT directory).")
-        Path adapter;
-
-        @Option(names = "--prefix", description = "A raw prefix: a PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value [1, heads, P, head_dim].")
-        Path prefix;
-    }
+    @Option(names = "--prefix", paramLabel = "[NAME=]FILE|DIR",
+            description = "A raw prefix: a PEFT prefix-tuning directory, or a safetensors file with prefix.layers.{i}.key|value [1, heads, P, head_dim]. Repeatable as NAME=PATH.")
+    List<String> prefixes = new ArrayList<>();
 
     @Option(names = "--prefix-positions", defaultValue = "peft",
             description = "For a --prefix file without pos_mode metadata: number real tokens from P (peft) or from 0 (zero). Default: ${DEFAULT-VALUE}.")
@@ -46,17 +57,89 @@ final class AdapterOptions {
         this.registry = registry;
     }
 
-    /** The hooks for inference passes of {@code batchSize} rows; {@link AdapterHooks#NONE} without an adapter. */
-    AdapterHooks hooks(ModelBackend backend, NDManager manager, int batchSize) {
-        if (source == null) {
-            return AdapterHooks.NONE;
+    /** Every row steered alike, by the one adapter given ({@link AdapterHooks#NONE} without one); named adapters are refused. */
+    RowAdapters sameForEveryRow(ModelBackend backend, NDManager manager, int rows) {
+        return new RowAdapters(MixedAdapters.of(backend.geometry(), List.of(hooks(backend, manager))), new int[rows]);
+    }
+
+    /**
+     * Row {@code i} steered by the adapter that {@code names.get(i)} names; a row naming none takes the one given without
+     * a name, or none. Every name is checked before any adapter is loaded (once, for inference).
+     *
+     * @param where tells the user which row a message is about, e.g. a file and line
+     */
+    RowAdapters perRow(ModelBackend backend, NDManager manager, List<Optional<String>> names, IntFunction<String> where) {
+        List<Source> sources = sources();
+        List<String> given = sources.stream().flatMap(source -> source.name().stream()).toList();
+        int[] choiceOfRow = new int[names.size()];
+        for (int row = 0; row < choiceOfRow.length; row++) {
+            Optional<String> name = names.get(row);
+            int named = name.map(given::indexOf).orElse(-1);
+            if (name.isPresent() && named < 0) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where.apply(row) + " names the adapter '" + name.get()
+                        + "', which no --adapter or --prefix NAME=PATH gives; the names given are " + given);
+            }
+            // Choice 0 is the default; the named adapters follow in the order given.
+            choiceOfRow[row] = named + 1;
         }
-        if (source.prefix != null) {
-            return PrefixFiles.read(source.prefix, manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+        List<AdapterHooks> hooks = new ArrayList<>();
+        hooks.add(sources.stream().filter(source -> source.name().isEmpty()).findFirst().map(source -> load(source, backend, manager))
+                .orElse(AdapterHooks.NONE));
+        sources.stream().filter(source -> source.name().isPresent()).forEach(source -> hooks.add(load(source, backend, manager)));
+        return new RowAdapters(MixedAdapters.of(backend.geometry(), hooks), choiceOfRow);
+    }
+
+    /**
+     * The hooks of the one adapter given, for inference passes ({@link AdapterHooks#NONE} without one), for commands
+     * that steer every row alike: they refuse named adapters.
+     */
+    AdapterHooks hooks(ModelBackend backend, NDManager manager) {
+        List<Source> sources = sources();
+        if (sources.stream().anyMatch(source -> source.name().isPresent())) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "Named adapters (NAME=PATH) are chosen per row, with 'generate --requests' or"
+                    + " 'predict --row-adapters'; here give one --adapter DIR or --prefix PATH without a name");
         }
-        String method = methodOf(source.adapter);
-        return registry.adapter(method).load(source.adapter, new AdapterContext(backend, manager, 0))
-                .hooks(new ForwardContext(manager, batchSize, false));
+        return sources.isEmpty() ? AdapterHooks.NONE : load(sources.get(0), backend, manager);
+    }
+
+    /** Every --adapter and --prefix, checked: at most one without a name, and names unique. */
+    private List<Source> sources() {
+        List<Source> sources = new ArrayList<>();
+        adapters.forEach(value -> sources.add(Source.parse(value, false)));
+        prefixes.forEach(value -> sources.add(Source.parse(value, true)));
+        if (sources.stream().filter(source -> source.name().isEmpty()).count() > 1) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "Give at most one --adapter or --prefix without a name (the default for rows"
+                    + " that name none); name the others NAME=PATH");
+        }
+        Set<String> names = new HashSet<>();
+        for (Source source : sources) {
+            if (source.name().isPresent() && !names.add(source.name().get())) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The adapter name '" + source.name().get() + "' is given twice; give each"
+                        + " --adapter/--prefix NAME=PATH a name of its own");
+            }
+        }
+        return sources;
+    }
+
+    private AdapterHooks load(Source source, ModelBackend backend, NDManager manager) {
+        if (source.rawPrefix()) {
+            return PrefixFiles.read(source.path(), manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
+        }
+        return registry.adapter(methodOf(source.path())).load(source.path(), new AdapterContext(backend, manager, 0))
+                .hooks(new ForwardContext(manager, 1, false));
+    }
+
+    /** One --adapter or --prefix value: an optional name and the path. */
+    private record Source(Optional<String> name, Path path, boolean rawPrefix) {
+        static Source parse(String value, boolean rawPrefix) {
+            Matcher named = NAMED.matcher(value);
+            return named.matches() ? new Source(Optional.of(named.group(1)), Path.of(named.group(2)), rawPrefix)
+                    : new Source(Optional.empty(), Path.of(value), rawPrefix);
+        }
+    }
+
+    /** Adapters to decode with, and the index of the one each row uses. */
+    record RowAdapters(MixedAdapters mix, int[] choiceOfRow) {
     }
 
     /** The method that wrote an adapter directory: {@code peft4j_method} of its config, else its PEFT type. */

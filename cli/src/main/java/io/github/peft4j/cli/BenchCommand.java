@@ -6,7 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code peft4j bench}: benchmarks that print JSON, each against a baseline measured in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchLoadCommand.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchLoadCommand.class, BenchTrainCommand.class, BenchGenerateCommand.class},
         description = "Benchmarks printing JSON figures, each with a baseline measured in the same run on the same machine.")
 final class BenchCommand implements Runnable {
     @Spec

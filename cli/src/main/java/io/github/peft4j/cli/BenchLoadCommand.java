@@ -12,15 +12,12 @@ import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -70,8 +67,8 @@ final class BenchLoadCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(measure(only, weights));
             return 0;
         }
-        JsonNode ours = JSON.readTree(runChild("peft4j"));
-        JsonNode baseline = JSON.readTree(runChild("djl-decode"));
+        JsonNode ours = JSON.readTree(measureInChild("peft4j"));
+        JsonNode baseline = JSON.readTree(measureInChild("djl-decode"));
         ObjectNode report = JSON.createObjectNode();
         report.put("benchmark", "load");
         report.put("model", model.toString());
@@ -132,18 +129,9 @@ final class BenchLoadCommand implements Callable<Integer> {
         return result.toString();
     }
 
-    /** Runs this command for one implementation in a fresh JVM with the same class path and options. */
-    private String runChild(String implementation) throws IOException, InterruptedException {
-        String javaExecutable = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(javaExecutable));
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "bench", "load", "--model", model.toString(), "--repeat", Integer.toString(repeat), "--only", implementation));
-        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        byte[] output = child.getInputStream().readAllBytes();
-        if (!child.waitFor(30, TimeUnit.MINUTES) || child.exitValue() != 0) {
-            throw new PeftException(StandardErrorCode.INTERNAL_ERROR, "The " + implementation + " measurement failed (see its output above)");
-        }
-        return new String(output, StandardCharsets.UTF_8);
+    /** This command for one implementation, in a fresh JVM. */
+    private String measureInChild(String implementation) {
+        return ChildJvm.run("The " + implementation + " measurement", "bench", "load", "--model", model.toString(), "--repeat", Integer.toString(repeat),
+                "--only", implementation);
     }
 }

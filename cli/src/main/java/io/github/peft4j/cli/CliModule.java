@@ -22,6 +22,8 @@ final class CliModule extends AbstractModule {
         bind(AdapterOptions.class);
         bind(BenchCommand.class);
         bind(BenchLoadCommand.class);
+        bind(BenchTrainCommand.class);
+        bind(BenchGenerateCommand.class);
         bind(ModelLoader.class);
         bind(VersionProvider.class);
     }

@@ -73,7 +73,7 @@ final class ForwardCommand implements Callable<Integer> {
                 }
                 input = input.withDecoderInput(manager.create(new long[][] {decoderIds}), Optional.empty());
             }
-            AdapterHooks hooks = adapter.hooks(backend, manager, 1);
+            AdapterHooks hooks = adapter.hooks(backend, manager);
             NDArray logits = backend.forward(input, hooks);
             SafetensorsWriter.write(out, Map.of("logits", logits), Map.of("format", "pt"));
             spec.commandLine().getOut().println("Wrote logits " + logits.getShape() + " to " + out);

@@ -1,13 +1,12 @@
 package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
-import io.github.peft4j.core.generation.Generator;
-import io.github.peft4j.core.training.CausalLmText;
-import io.github.peft4j.spi.AdapterHooks;
-import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -20,6 +19,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt (text or token ids) with greedy decoding or beam search, optionally steered by a prefix.")
 final class GenerateCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ModelLoader loader;
 
     @Spec
@@ -52,6 +55,10 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--source", description = "A source laid out as training and predict lay it out (' ' + source + ' <|endoftext|>'): "
                 + "what an adapter trained on pairs expects.")
         String source;
+
+        @Option(names = "--requests", paramLabel = "FILE.jsonl", description = "Many prompts, one JSON object per line: one of \"prompt\", \"source\" or "
+                + "\"ids\", and optionally \"adapter\" (a NAME of --adapter/--prefix NAME=PATH). Prints one JSON line per request, in order.")
+        Path requests;
     }
 
     @Option(names = "--beams", defaultValue = "1", description = "Beam size; 1 = greedy. Default: ${DEFAULT-VALUE}.")
@@ -81,6 +88,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--eos-ids", split = ",", description = "Token ids that end a sequence. Default: the model's eos_token_id.")
     long[] eosIds;
 
+    @Option(names = "--batch-size", defaultValue = "8", description = "Requests decoded together (--requests); rows share a batch only when their"
+            + " adapters' prefixes have one length. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
     @Mixin
     AdapterOptions adapter;
 
@@ -91,16 +102,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        List<GenerationRequest> requests = prompt.requests != null ? GenerationRequest.read(prompt.requests) : List.of(promptRequest());
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
-            boolean text = prompt.text != null || prompt.source != null;
+            boolean text = requests.stream().anyMatch(GenerationRequest::isText);
             Optional<TextTokenizer> tokenizer = text ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
-            long[] ids = prompt.ids != null ? prompt.ids
-                    : prompt.text != null ? tokenizer.orElseThrow().encode(prompt.text)
-                    : CausalLmText.prompt(prompt.source, tokenizer.orElseThrow(), endOfText(backend));
-            if (ids.length == 0) {
-                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The prompt is empty; give at least one token");
-            }
+            List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry().vocabSize())).toList();
             long[] eos = eosIds != null ? eosIds : backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
+            long pad = eos.length > 0 ? eos[0] : 0;
             GenerationConfig config = GenerationConfig.DEFAULT
                     .withNumBeams(beams)
                     .withMaxNewTokens(maxNewTokens)
@@ -111,12 +119,29 @@ final class GenerateCommand implements Callable<Integer> {
                     .withNoRepeatNgramSize(noRepeatNgram)
                     .withBannedTokenIds(bannedIds)
                     .withEosTokenIds(eos)
-                    .withPadTokenId(eos.length > 0 ? eos[0] : 0);
-            AdapterHooks hooks = adapter.hooks(backend, manager, 1);
-            List<GeneratedSequence> outputs = Generator.generate(backend, ForwardInput.of(manager.create(new long[][] {ids})), hooks, config).get(0);
-            print(outputs, tokenizer, eos);
+                    .withPadTokenId(pad);
+            AdapterOptions.RowAdapters rowAdapters = prompt.requests != null
+                    ? adapter.perRow(backend, manager, requests.stream().map(GenerationRequest::adapter).toList(), row -> requests.get(row).where())
+                    : adapter.sameForEveryRow(backend, manager, 1);
+            List<List<GeneratedSequence>> outputs = rowAdapters.mix().generate(backend, rowAdapters.choiceOfRow(), batchSize,
+                    (rows, pass) -> SourceDecoding.leftPadded(IntStream.of(rows).mapToObj(prompts::get).toList(), pad, pass), config, manager, done -> { });
+            if (prompt.requests != null) {
+                printJsonLines(requests, outputs, tokenizer, eos);
+            }
+            else {
+                print(outputs.get(0), tokenizer, eos);
+            }
         }
         return 0;
+    }
+
+    /** The prompt given by --prompt, --source or --ids, as a request for the default adapter. */
+    private GenerationRequest promptRequest() {
+        if (prompt.ids != null) {
+            return new GenerationRequest("--ids", 0, GenerationRequest.Kind.IDS, "", prompt.ids, Optional.empty());
+        }
+        return prompt.text != null ? new GenerationRequest("--prompt", 0, GenerationRequest.Kind.PROMPT, prompt.text, new long[0], Optional.empty())
+                : new GenerationRequest("--source", 0, GenerationRequest.Kind.SOURCE, prompt.source, new long[0], Optional.empty());
     }
 
     private static long endOfText(ModelBackend backend) {
@@ -131,6 +156,28 @@ final class GenerateCommand implements Callable<Integer> {
             String text = tokenizer.map(t -> t.decode(tokens))
                     .orElseGet(() -> Arrays.stream(tokens).mapToObj(Long::toString).collect(Collectors.joining(",")));
             out.println(outputs.size() > 1 ? String.format(Locale.ROOT, "[%.4f] %s", output.score(), text) : text);
+        }
+    }
+
+    /**
+     * One JSON object per request, in the requests' order: {@code {"line", "adapter", "outputs": [{"ids", "text",
+     * "score"}]}}, the best output first, "text" only when the model has a tokenizer.
+     */
+    private void printJsonLines(List<GenerationRequest> requests, List<List<GeneratedSequence>> outputs, Optional<TextTokenizer> tokenizer, long[] eos) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (int row = 0; row < requests.size(); row++) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("line", requests.get(row).line());
+            line.put("adapter", requests.get(row).adapter().orElse(null));
+            ArrayNode best = line.putArray("outputs");
+            for (GeneratedSequence output : outputs.get(row)) {
+                long[] tokens = withoutTrailingEos(output.tokens(), eos);
+                ObjectNode sequence = best.addObject();
+                LongStream.of(tokens).forEach(sequence.putArray("ids")::add);
+                tokenizer.ifPresent(t -> sequence.put("text", t.decode(tokens)));
+                sequence.put("score", output.score());
+            }
+            out.println(line);
         }
     }
 

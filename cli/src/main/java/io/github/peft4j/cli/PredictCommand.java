@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -79,6 +80,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "Only the first N sources (a quick look).")
     Integer limit;
 
+    @Option(names = "--row-adapters", paramLabel = "FILE", description = "Per-row adapters: line i names the adapter (a NAME of --adapter/--prefix"
+            + " NAME=PATH) for the split's item i, in the output's order; an empty line takes the unnamed adapter (or none).")
+    Path rowAdapters;
+
     @Inject
     PredictCommand(ModelLoader loader) {
         this.loader = loader;
@@ -87,6 +92,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<EvaluationItem> items = Datasets.read(dataset, data, split).evaluationItems();
+        List<Optional<String>> adapterNames = rowAdapters == null ? null : adapterNames(items.size());
         if (limit != null) {
             items = items.subList(0, Math.min(limit, items.size()));
         }
@@ -105,12 +111,30 @@ final class PredictCommand implements Callable<Integer> {
             }
             long started = System.nanoTime();
             List<String> sources = items.stream().map(EvaluationItem::source).toList();
-            List<String> predictions = SourceDecoding.generate(backend, (pass, rows) -> adapter.hooks(backend, pass, rows), sources, tokenizer, eos,
-                    config, batchSize, manager, done -> progress(err, done, sources.size(), started));
+            AdapterOptions.RowAdapters rows = adapterNames == null ? adapter.sameForEveryRow(backend, manager, sources.size())
+                    : adapter.perRow(backend, manager, adapterNames.subList(0, sources.size()), row -> rowAdapters + " line " + (row + 1));
+            List<String> predictions = SourceDecoding.generate(backend, rows.mix(), rows.choiceOfRow(), sources, tokenizer, eos, config, batchSize, manager,
+                    done -> progress(err, done, sources.size(), started));
             AtomicFiles.writeString(out, predictions.isEmpty() ? "" : String.join("\n", predictions) + "\n");
             spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %d predictions to %s%n", predictions.size(), out);
         }
         return 0;
+    }
+
+    /** Per item of the split (before --limit), the adapter that its --row-adapters line names; empty for an empty line. */
+    private List<Optional<String>> adapterNames(int items) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(rowAdapters);
+        }
+        catch (IOException e) {
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read --row-adapters " + rowAdapters + ": " + e.getMessage(), e);
+        }
+        if (lines.size() != items) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, rowAdapters + " has " + lines.size() + " lines but the " + split + " split has "
+                    + items + " items; give one adapter name (or an empty line) per item, in the order predict writes them");
+        }
+        return lines.stream().map(String::strip).map(name -> name.isEmpty() ? Optional.<String>empty() : Optional.of(name)).toList();
     }
 
     /**

@@ -25,6 +25,22 @@ record ProcessMemory(long residentBytes, long peakResidentBytes) {
         return new ProcessMemory(rss, peak);
     }
 
+    /**
+     * Restarts the peak ({@code VmHWM}) from the current resident set, so that the next peak belongs to what runs
+     * from now on (Linux's {@code /proc/self/clear_refs}).
+     *
+     * @return whether the peak was reset; if not, later peaks include everything before
+     */
+    static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        }
+        catch (IOException e) {
+            return false;
+        }
+    }
+
     private static long kilobytes(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
     }

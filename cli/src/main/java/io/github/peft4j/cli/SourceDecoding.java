@@ -3,7 +3,7 @@ package io.github.peft4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.github.peft4j.core.generation.GeneratedSequence;
 import io.github.peft4j.core.generation.GenerationConfig;
-import io.github.peft4j.core.generation.Generator;
+import io.github.peft4j.core.generation.MixedAdapters;
 import io.github.peft4j.core.training.CausalLmText;
 import io.github.peft4j.datasets.Seq2SeqLayout;
 import io.github.peft4j.spi.AdapterHooks;
@@ -11,13 +11,12 @@ import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.TextTokenizer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -30,39 +29,41 @@ import java.util.stream.Stream;
 public final class SourceDecoding {
     private SourceDecoding() {}
 
-    /**
-     * One output per source, in order.
-     *
-     * @param hooks the adapter's hooks for a pass in the given manager with the given batch size
-     * @param progress told how many outputs are done after each batch
-     */
-    public static List<String> generate(ModelBackend backend, BiFunction<NDManager, Integer, AdapterHooks> hooks, List<String> sources,
-            TextTokenizer tokenizer, long eos, GenerationConfig config, int batchSize, NDManager manager, IntConsumer progress) {
-        List<String> outputs = new ArrayList<>(sources.size());
-        for (int start = 0; start < sources.size(); start += batchSize) {
-            List<String> batch = sources.subList(start, Math.min(sources.size(), start + batchSize));
-            boolean encoderDecoder = backend.geometry().isEncoderDecoder();
-            try (NDManager pass = manager.newSubManager()) {
-                ForwardInput prompt = encoderDecoder ? encoderDecoderInput(batch, tokenizer, backend.specialTokens(), eos, pass) : leftPadded(batch, tokenizer, eos, pass);
-                for (List<GeneratedSequence> best : Generator.generate(backend, prompt, hooks.apply(pass, batch.size()), config)) {
-                    long[] tokens = best.get(0).tokens();
-                    outputs.add(untilEndOfText(encoderDecoder ? withoutStartOrPadding(tokens, backend.specialTokens()) : tokens, tokenizer, eos));
-                }
-            }
-            progress.accept(outputs.size());
-        }
-        return outputs;
+    /** One output per source, in order, every source steered by {@code hooks} (computed once, for a batch of 1). */
+    public static List<String> generate(ModelBackend backend, AdapterHooks hooks, List<String> sources, TextTokenizer tokenizer, long eos,
+            GenerationConfig config, int batchSize, NDManager manager, IntConsumer progress) {
+        return generate(backend, MixedAdapters.of(backend.geometry(), List.of(hooks)), new int[sources.size()], sources, tokenizer, eos, config,
+                batchSize, manager, progress);
     }
 
-    /** Prompts of a batch, left-padded with {@code eos} under mask 0 so that every row ends with its last real token. */
-    static ForwardInput leftPadded(List<String> sources, TextTokenizer tokenizer, long eos, NDManager manager) {
-        List<long[]> prompts = sources.stream().map(source -> CausalLmText.prompt(source, tokenizer, eos)).toList();
+    /**
+     * One output per source, in order, source {@code i} steered by choice {@code adapterOfRow[i]} of {@code adapters}; rows
+     * are decoded in the batches {@link MixedAdapters#batches} forms.
+     *
+     * @param progress told how many outputs are done after each batch
+     */
+    public static List<String> generate(ModelBackend backend, MixedAdapters adapters, int[] adapterOfRow, List<String> sources,
+            TextTokenizer tokenizer, long eos, GenerationConfig config, int batchSize, NDManager manager, IntConsumer progress) {
+        boolean encoderDecoder = backend.geometry().isEncoderDecoder();
+        List<List<GeneratedSequence>> outputs = adapters.generate(backend, adapterOfRow, batchSize, (rows, pass) -> {
+            List<String> batch = IntStream.of(rows).mapToObj(sources::get).toList();
+            return encoderDecoder ? encoderDecoderInput(batch, tokenizer, backend.specialTokens(), eos, pass)
+                    : leftPadded(batch.stream().map(source -> CausalLmText.prompt(source, tokenizer, eos)).toList(), eos, pass);
+        }, config, manager, progress);
+        return outputs.stream().map(best -> {
+            long[] tokens = best.get(0).tokens();
+            return untilEndOfText(encoderDecoder ? withoutStartOrPadding(tokens, backend.specialTokens()) : tokens, tokenizer, eos);
+        }).toList();
+    }
+
+    /** Prompts of a batch, left-padded with {@code pad} under mask 0 so that every row ends with its last real token. */
+    static ForwardInput leftPadded(List<long[]> prompts, long pad, NDManager manager) {
         int width = prompts.stream().mapToInt(prompt -> prompt.length).max().orElseThrow();
         long[][] ids = new long[prompts.size()][width];
         long[][] mask = new long[prompts.size()][width];
         for (int row = 0; row < prompts.size(); row++) {
             long[] prompt = prompts.get(row);
-            Arrays.fill(ids[row], eos);
+            Arrays.fill(ids[row], pad);
             System.arraycopy(prompt, 0, ids[row], width - prompt.length, prompt.length);
             Arrays.fill(mask[row], width - prompt.length, width, 1);
         }

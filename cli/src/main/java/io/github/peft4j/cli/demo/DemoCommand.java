@@ -191,7 +191,7 @@ public final class DemoCommand implements Callable<Integer> {
             TextTokenizer tokenizer, long eos, NDManager manager) {
         GenerationConfig beam = GenerationConfig.beamSearch(4, 40).withMinNewTokens(5).withEosTokenIds(eos).withPadTokenId(eos);
         List<String> sources = inputs.keySet().stream().map(RestaurantWorld.Restaurant::meaning).toList();
-        return SourceDecoding.generate(model, (pass, rows) -> hooks, sources, tokenizer, eos, beam, sources.size(), manager, done -> { });
+        return SourceDecoding.generate(model, hooks, sources, tokenizer, eos, beam, sources.size(), manager, done -> { });
     }
 
     private static Path report(Path run, String title, ModelBackend model, Map<String, NDArray> trained, TrainingResult result,

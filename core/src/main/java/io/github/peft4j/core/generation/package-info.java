@@ -7,5 +7,7 @@
  * no-repeat n-grams, n-best), with Hugging Face transformers' meaning for each option, and each input row gets its
  * n-best {@link io.github.peft4j.core.generation.GeneratedSequence}s. The per-step selection runs in Java on the
  * log-probabilities read from the state; the few arrays created per step are closed at once.
+ * {@link io.github.peft4j.core.generation.MixedAdapters} decodes batches whose rows use different adapters, each row
+ * with its own prefix.
  */
 package io.github.peft4j.core.generation;

@@ -1,0 +1,98 @@
+package io.github.peft4j.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.spi.ModelGeometry;
+import java.util.Arrays;
+
+/** What every benchmark reports alike: the spread of repeated timings, and the machine's practical GEMM peak. */
+final class BenchFigures {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BenchFigures() {}
+
+    /**
+     * The start of a benchmark's report: its name, implementation, versions and threads, and a {@code workload}
+     * object holding the model's shape, for the caller to add its own workload fields to.
+     */
+    static ObjectNode report(String benchmark, ModelGeometry geometry, int threads) {
+        ObjectNode report = JSON.createObjectNode();
+        report.put("benchmark", benchmark);
+        report.put("implementation", "peft4j");
+        ObjectNode versions = report.putObject("versions");
+        versions.put("java", Runtime.version().toString());
+        versions.put("djl", Engine.getDjlVersion());
+        versions.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        report.put("threads", threads);
+        ObjectNode workload = report.putObject("workload");
+        workload.put("layers", geometry.decoderLayers());
+        workload.put("hidden", geometry.hiddenSize());
+        workload.put("heads", geometry.heads());
+        workload.put("vocab", geometry.vocabSize());
+        return report;
+    }
+
+    /** {@code {"median", "p10", "p90", "min", "max", "count"}} of {@code seconds} (nearest-rank percentiles). */
+    static ObjectNode spread(double[] seconds) {
+        if (seconds.length == 0) {
+            throw new IllegalArgumentException("no timings to summarise");
+        }
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        ObjectNode node = JSON.createObjectNode();
+        node.put("median", median(sorted));
+        node.put("p10", percentile(sorted, 0.10));
+        node.put("p90", percentile(sorted, 0.90));
+        node.put("min", sorted[0]);
+        node.put("max", sorted[sorted.length - 1]);
+        node.put("count", sorted.length);
+        return node;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static double percentile(double[] sorted, double fraction) {
+        int rank = (int) Math.ceil(fraction * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /**
+     * GFLOP/s of an fp32 {@code [m, k] x [k, n]} matrix product, median of {@code repeats} after one warm-up: the
+     * practical peak this process reaches on this machine right now, the denominator for "fraction of peak".
+     */
+    static double gemmGflops(NDManager manager, int m, int k, int n, int repeats) {
+        return gemmGflops(manager, m, k, n, repeats, DataType.FLOAT32);
+    }
+
+    /**
+     * The same in another floating-point type. Only types DJL's PyTorch engine survives: {@code toType(BFLOAT16)}
+     * aborts the JVM in DJL 0.36, so half precision can be measured as {@code FLOAT16} only.
+     */
+    static double gemmGflops(NDManager manager, int m, int k, int n, int repeats, DataType type) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray left = scratch.randomNormal(new Shape(m, k)).toType(type, false);
+            NDArray right = scratch.randomNormal(new Shape(k, n)).toType(type, false);
+            double[] seconds = new double[repeats];
+            for (int i = -1; i < repeats; i++) {
+                long began = System.nanoTime();
+                try (NDArray product = left.matMul(right)) {
+                    product.get(0, 0).toType(DataType.FLOAT32, false).getFloat(); // waits for the product, should the engine compute lazily
+                    if (i >= 0) {
+                        seconds[i] = (System.nanoTime() - began) / 1e9;
+                    }
+                }
+            }
+            return 2.0 * m * k * n / median(seconds) / 1e9;
+        }
+    }
+}
