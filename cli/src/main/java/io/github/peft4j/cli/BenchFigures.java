@@ -3,12 +3,13 @@ package io.github.peft4j.cli;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.torch.FusedOps;
 import io.github.peft4j.spi.ModelGeometry;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /** What every benchmark reports alike: the spread of repeated timings, and the machine's practical GEMM peak. */
 final class BenchFigures {
@@ -71,28 +72,37 @@ final class BenchFigures {
      * practical peak this process reaches on this machine right now, the denominator for "fraction of peak".
      */
     static double gemmGflops(NDManager manager, int m, int k, int n, int repeats) {
-        return gemmGflops(manager, m, k, n, repeats, DataType.FLOAT32);
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray left = scratch.randomNormal(new Shape(m, k));
+            NDArray right = scratch.randomNormal(new Shape(k, n));
+            return 2.0 * m * k * n / medianSeconds(repeats, () -> left.matMul(right)) / 1e9;
+        }
     }
 
     /**
-     * The same in another floating-point type. Only types DJL's PyTorch engine survives: {@code toType(BFLOAT16)}
-     * aborts the JVM in DJL 0.36, so half precision can be measured as {@code FLOAT16} only.
+     * The same product as the bf16 path for frozen weights runs it ({@link FusedOps#linearBf16}): the float32 input
+     * converted, a bf16 GEMM with the bias, the output widened to float32.
      */
-    static double gemmGflops(NDManager manager, int m, int k, int n, int repeats, DataType type) {
+    static double bf16LinearGflops(NDManager manager, int m, int k, int n, int repeats) {
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray left = scratch.randomNormal(new Shape(m, k)).toType(type, false);
-            NDArray right = scratch.randomNormal(new Shape(k, n)).toType(type, false);
-            double[] seconds = new double[repeats];
-            for (int i = -1; i < repeats; i++) {
-                long began = System.nanoTime();
-                try (NDArray product = left.matMul(right)) {
-                    product.get(0, 0).toType(DataType.FLOAT32, false).getFloat(); // waits for the product, should the engine compute lazily
-                    if (i >= 0) {
-                        seconds[i] = (System.nanoTime() - began) / 1e9;
-                    }
+            NDArray input = scratch.randomNormal(new Shape(m, k));
+            NDArray weight = FusedOps.toBf16(scratch.randomNormal(new Shape(n, k)));
+            NDArray bias = FusedOps.toBf16(scratch.zeros(new Shape(n)));
+            return 2.0 * m * k * n / medianSeconds(repeats, () -> FusedOps.linearBf16(input, weight, bias)) / 1e9;
+        }
+    }
+
+    /** The median time of {@code repeats} runs after one untimed run (PyTorch's CPU ops return when done). */
+    private static double medianSeconds(int repeats, Supplier<NDArray> product) {
+        double[] seconds = new double[repeats];
+        for (int i = -1; i < repeats; i++) {
+            long began = System.nanoTime();
+            try (NDArray result = product.get()) {
+                if (i >= 0) {
+                    seconds[i] = (System.nanoTime() - began) / 1e9;
                 }
             }
-            return 2.0 * m * k * n / median(seconds) / 1e9;
         }
+        return median(seconds);
     }
 }

@@ -53,6 +53,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Mixin
     BenchModel.Options target;
 
+    @Mixin
+    FrozenPrecisionOption frozen;
+
     @Option(names = "--rows", defaultValue = "8", description = "Rows per batch; the mixed batch uses one prefix per row. Default: ${DEFAULT-VALUE}.")
     int rows;
 
@@ -89,7 +92,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         try (BenchModel checkpoint = target.open(); NDManager manager = NDManager.newBaseManager();
-                ModelBackend backend = loader.load(checkpoint.directory(), manager)) {
+                ModelBackend backend = loader.load(checkpoint.directory(), manager, frozen.precision())) {
             ModelGeometry geometry = backend.geometry();
             if (geometry.isEncoderDecoder()) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bench generate measures decoder-only models; " + checkpoint.directory()

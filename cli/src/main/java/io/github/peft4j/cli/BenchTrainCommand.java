@@ -2,7 +2,6 @@ package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Inject;
@@ -56,6 +55,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Mixin
     BenchModel.Options target;
 
+    @Mixin
+    FrozenPrecisionOption frozen;
+
     @Option(names = "--batch", defaultValue = "5", description = "Rows per step. Default: ${DEFAULT-VALUE}.")
     int batch;
 
@@ -96,7 +98,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         validate();
         PrintWriter err = spec.commandLine().getErr();
         try (BenchModel checkpoint = target.open(); NDManager manager = NDManager.newBaseManager();
-                ModelBackend backend = loader.load(checkpoint.directory(), manager)) {
+                ModelBackend backend = loader.load(checkpoint.directory(), manager, frozen.precision())) {
             ModelGeometry geometry = backend.geometry();
             if (geometry.isEncoderDecoder()) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bench train measures decoder-only models; " + checkpoint.directory()
@@ -129,8 +131,8 @@ final class BenchTrainCommand implements Callable<Integer> {
                 report.put("rss_after_load_bytes", residentAfterLoad);
                 report.put("gemm_peak_gflops_before_steps", gemmBefore);
                 report.put("gemm_peak_gflops_after_steps", gemmAfter);
-                // What a half-precision path for the frozen weights could gain (bf16 cannot be created through DJL 0.36).
-                report.put("gemm_fp16_gflops", BenchFigures.gemmGflops(manager, 1024, 1024, 1024, 10, DataType.FLOAT16));
+                // What --frozen-precision bf16 gains on the same product.
+                report.put("gemm_bf16_gflops", BenchFigures.bf16LinearGflops(manager, 1024, 1024, 1024, 10));
                 if (operators != null) {
                     report.set("profile", operators);
                 }
@@ -152,6 +154,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         workload.put("source", source);
         workload.put("prefix", prefixLength);
         workload.put("mlp", mlpWidth);
+        workload.put("frozen_precision", frozen.precision().optionValue());
         report.put("warmup", warmup);
         report.put("steps", steps);
         report.set("step_seconds", BenchFigures.spread(seconds));

@@ -95,6 +95,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapter;
 
+    @Mixin
+    FrozenPrecisionOption frozen;
+
     @Inject
     GenerateCommand(ModelLoader loader) {
         this.loader = loader;
@@ -103,7 +106,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<GenerationRequest> requests = prompt.requests != null ? GenerationRequest.read(prompt.requests) : List.of(promptRequest());
-        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager, frozen.precision())) {
             boolean text = requests.stream().anyMatch(GenerationRequest::isText);
             Optional<TextTokenizer> tokenizer = text ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
             List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry().vocabSize())).toList();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -22,6 +23,10 @@ final class ModelLoader {
     }
 
     ModelBackend load(Path modelDirectory, NDManager manager) {
+        return load(modelDirectory, manager, FrozenWeightPrecision.FP32);
+    }
+
+    ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
         Path config = modelDirectory.resolve("config.json");
         if (!Files.isRegularFile(config)) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "No config.json in " + modelDirectory
@@ -39,6 +44,6 @@ final class ModelLoader {
         if (modelType.isEmpty()) {
             throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, config + " has no \"model_type\"; cannot tell which backend loads it");
         }
-        return registry.backendForModelType(modelType).load(modelDirectory, manager);
+        return registry.backendForModelType(modelType).load(modelDirectory, manager, precision);
     }
 }

@@ -44,6 +44,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapter;
 
+    @Mixin
+    FrozenPrecisionOption frozen;
+
     @Option(names = "--dataset", required = true, description = "e2e, webnlg, dart, xsum or jsonl.")
     String dataset;
 
@@ -97,7 +100,7 @@ final class PredictCommand implements Callable<Integer> {
             items = items.subList(0, Math.min(limit, items.size()));
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager, frozen.precision())) {
             TextTokenizer tokenizer = Tokenizers.require(backend, model);
             long eos = backend.eosTokenIds().stream().findFirst().orElseThrow(() -> new PeftException(
                     StandardErrorCode.MALFORMED_CONFIG, model + "/config.json names no eos_token_id, which ends every output"));

@@ -53,6 +53,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -80,6 +81,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Hugging Face model directory.")
     Path model;
+
+    @Mixin
+    FrozenPrecisionOption frozen;
 
     @Option(names = "--method", defaultValue = "prefix", description = "prefix (default), another adapter from 'peft4j plugins', or the baselines full / top-k.")
     String method;
@@ -163,7 +167,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunManifest manifest = resume ? RunManifest.read(out) : newRun();
         PrintWriter console = spec.commandLine().getOut();
-        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager, manifest.frozenPrecision())) {
             long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
             TrainingData examples = manifest.dataset().isPresent() ? datasetExamples(manifest, backend, eos)
                     : new TrainingData(JsonlExamples.read(manifest.data(), backend.tokenizer(), eos),
@@ -243,7 +247,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--low-data samples a --dataset's training split; add --dataset");
         }
         RunManifest manifest = new RunManifest(model, method, methodSettings, training, data, Optional.ofNullable(dev), Optional.ofNullable(dataset),
-                lowData == null ? OptionalInt.empty() : OptionalInt.of(lowData), checkpointEvery);
+                lowData == null ? OptionalInt.empty() : OptionalInt.of(lowData), checkpointEvery, frozen.precision());
         try {
             Files.createDirectories(out);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,21 @@ final class TestBenchTrainCommand {
         assertThat(report.get("peak_rss_bytes").asLong()).isGreaterThanOrEqualTo(report.get("rss_after_load_bytes").asLong()).isPositive();
         assertThat(report.get("rss_samples")).hasSize(4);
         assertThat(report.get("loss_last_step").asDouble()).isPositive().isFinite();
+        assertThat(workload.get("frozen_precision").asText()).isEqualTo("fp32");
+        assertThat(report.get("gemm_bf16_gflops").asDouble()).isPositive();
+    }
+
+    @Test
+    void trainsWithBf16FrozenWeightsToFloat32sLossAtBf16Precision() throws IOException {
+        String[] workload = {"bench", "train", "--preset", "tiny", "--steps", "2", "--warmup", "1", "--sequence", "16", "--source", "8", "--threads", "1"};
+        JsonNode fp32 = new ObjectMapper().readTree(CliRun.of(workload).out());
+        CliRun run = CliRun.of(append(workload, "--frozen-precision", "bf16"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode bf16 = new ObjectMapper().readTree(run.out());
+        assertThat(bf16.get("workload").get("frozen_precision").asText()).isEqualTo("bf16");
+        double loss = fp32.get("loss_last_step").asDouble();
+        assertThat(bf16.get("loss_last_step").asDouble()).isCloseTo(loss, within(0.01 * loss)).isNotEqualTo(loss);
     }
 
     @Test
@@ -58,10 +74,26 @@ final class TestBenchTrainCommand {
     }
 
     @Test
+    void refusesBf16OnABackendThatComputesInFloat32Only(@TempDir Path directory) {
+        Path bart = directory.resolve("bart");
+        assertThat(CliRun.of("init-model", "--arch", "bart", "--preset", "tiny", "--seed", "1", "--out", bart.toString()).exitCode()).isZero();
+        CliRun run = CliRun.of("bench", "train", "--model", bart.toString(), "--frozen-precision", "bf16");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("INVALID_ARGUMENT:").contains("float32 only");
+    }
+
+    @Test
     void refusesARowWithoutTarget() {
         CliRun run = CliRun.of("bench", "train", "--preset", "tiny", "--sequence", "8", "--source", "8");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("INVALID_ARGUMENT:").contains("--source");
+    }
+
+    private static String[] append(String[] arguments, String... more) {
+        String[] all = Arrays.copyOf(arguments, arguments.length + more.length);
+        System.arraycopy(more, 0, all, arguments.length, more.length);
+        return all;
     }
 }

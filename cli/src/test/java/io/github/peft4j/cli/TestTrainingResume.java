@@ -2,6 +2,7 @@ package io.github.peft4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.testing.EngineManager;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A run killed with SIGKILL and resumed ends exactly where an uninterrupted run ends. */
+/** A run killed with SIGKILL and resumed ends exactly where an uninterrupted run ends; run.json keeps what defines the run. */
 final class TestTrainingResume {
     private static final int STEPS = 24;
 
@@ -74,6 +75,27 @@ final class TestTrainingResume {
         }
         List<String> steps = Files.readAllLines(killed.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"type\":\"step\"")).toList();
         assertThat(steps).hasSize(STEPS);
+    }
+
+    @Test
+    void theFrozenPrecisionIsPartOfTheRun() throws IOException {
+        Path fp32 = directory.resolve("fp32");
+        Path bf16 = directory.resolve("bf16");
+        assertThat(CliRun.of(shortRun(fp32)).exitCode()).isZero();
+        CliRun run = CliRun.of(shortRun(bf16, "--frozen-precision", "bf16"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(new ObjectMapper().readTree(bf16.resolve("run.json").toFile()).get("frozen_precision").asText()).isEqualTo("bf16");
+        assertThat(new ObjectMapper().readTree(fp32.resolve("run.json").toFile()).get("frozen_precision").asText()).isEqualTo("fp32");
+        String adapter = "adapter/adapter_model.safetensors";
+        assertThat(Files.readAllBytes(bf16.resolve(adapter))).as("trained through bf16 products").isNotEqualTo(Files.readAllBytes(fp32.resolve(adapter)));
+    }
+
+    private String[] shortRun(Path run, String... more) {
+        List<String> arguments = new ArrayList<>(List.of("train", "--model", model.toString(), "--data", data.toString(), "--prefix-length", "3",
+                "--lr", "0.01", "--steps", "3", "--batch-size", "4", "--seed", "5", "--out", run.toString()));
+        arguments.addAll(List.of(more));
+        return arguments.toArray(String[]::new);
     }
 
     private String[] trainArguments(Path run) {

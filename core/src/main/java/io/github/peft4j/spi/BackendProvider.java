@@ -28,6 +28,18 @@ public interface BackendProvider {
     ModelBackend load(Path modelDirectory, NDManager manager);
 
     /**
+     * {@link #load(Path, NDManager)} with the frozen weights' products computed in {@code precision}. Backends that
+     * compute in float32 only keep the default, which refuses anything else.
+     */
+    default ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
+        if (precision != FrozenWeightPrecision.FP32) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The " + name() + " backend computes in float32 only; drop the "
+                    + precision.optionValue() + " precision option");
+        }
+        return load(modelDirectory, manager);
+    }
+
+    /**
      * Writes a seeded, randomly initialised checkpoint in this family's exact Hugging Face layout: what tests and
      * benchmarks run on where pretrained weights cannot be downloaded. Equal seeds give identical files. Writes
      * are atomic per file. Backends that cannot do this keep the default, which refuses.

@@ -3,6 +3,7 @@ package io.github.peft4j.cli.demo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
+import io.github.peft4j.cli.FrozenPrecisionOption;
 import io.github.peft4j.cli.SourceDecoding;
 import io.github.peft4j.cli.report.GeneratedSample;
 import io.github.peft4j.cli.report.RunReport;
@@ -48,6 +49,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -80,6 +82,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--prefix-length", defaultValue = "10", description = "Virtual tokens of the prefix. Default: ${DEFAULT-VALUE}.")
     int prefixLength;
+
+    @Mixin
+    FrozenPrecisionOption frozen;
 
     @Option(names = "--held-out", defaultValue = "40", description = "Held-out inputs to generate for. Default: ${DEFAULT-VALUE}.")
     int heldOut;
@@ -117,60 +122,63 @@ public final class DemoCommand implements Callable<Integer> {
                 // The pretrained language model replaces the random one on disk, for generate/train/predict afterwards.
                 SafetensorsWriter.write(modelDirectory.resolve("model.safetensors"), model.baseParameters(), Map.of("format", "pt"));
 
-                Map<RestaurantWorld.Restaurant, List<String>> test = world.distinct(heldOut, Set.of());
-                Map<RestaurantWorld.Restaurant, List<String>> train = world.distinct(600, test.keySet());
-                List<TrainingExample> pairs = new ArrayList<>();
-                train.forEach((restaurant, texts) -> texts.forEach(text -> pairs.add(CausalLmText.example(restaurant.meaning(), text, tokenizer, eos))));
-                List<String> before = generate(model, AdapterHooks.NONE, test, tokenizer, eos, manager);
+                // Reloaded from the file just written, frozen, with the products in --frozen-precision.
+                try (ModelBackend frozenModel = registry.backend("gpt2").load(modelDirectory, manager, frozen.precision())) {
+                    Map<RestaurantWorld.Restaurant, List<String>> test = world.distinct(heldOut, Set.of());
+                    Map<RestaurantWorld.Restaurant, List<String>> train = world.distinct(600, test.keySet());
+                    List<TrainingExample> pairs = new ArrayList<>();
+                    train.forEach((restaurant, texts) -> texts.forEach(text -> pairs.add(CausalLmText.example(restaurant.meaning(), text, tokenizer, eos))));
+                    List<String> before = generate(frozenModel, AdapterHooks.NONE, test, tokenizer, eos, manager);
 
-                console.printf(Locale.ROOT, "3/4  Freezing it and prefix-tuning %d virtual tokens on %d meaning -> text pairs%n", prefixLength, pairs.size());
-                String frozenBefore = fingerprint(model.baseParameters());
-                ParameterEfficientAdapter prefix = registry.adapter("prefix").create(Map.of("length", Integer.toString(prefixLength), "mlp-width", "256"),
-                        new AdapterContext(model, manager, seed));
-                TrainingResult tuning = new Trainer(model, Trainer.Trainable.of(prefix), config(1e-2, prefixSteps, 0, 16), eos,
-                        listeners(err, out.resolve("prefix"))).train(pairs, List.of(), Optional.empty(), 0, directory -> { });
-                boolean frozen = fingerprint(model.baseParameters()).equals(frozenBefore);
+                    console.printf(Locale.ROOT, "3/4  Freezing it and prefix-tuning %d virtual tokens on %d meaning -> text pairs%n", prefixLength, pairs.size());
+                    String frozenBefore = fingerprint(frozenModel.baseParameters());
+                    ParameterEfficientAdapter prefix = registry.adapter("prefix").create(Map.of("length", Integer.toString(prefixLength), "mlp-width", "256"),
+                            new AdapterContext(frozenModel, manager, seed));
+                    TrainingResult tuning = new Trainer(frozenModel, Trainer.Trainable.of(prefix), config(1e-2, prefixSteps, 0, 16), eos,
+                            listeners(err, out.resolve("prefix"))).train(pairs, List.of(), Optional.empty(), 0, directory -> { });
+                    boolean frozen = fingerprint(frozenModel.baseParameters()).equals(frozenBefore);
 
-                console.printf(Locale.ROOT, "4/4  Generating for %d held-out inputs%n", test.size());
-                List<String> after;
-                try (NDManager pass = manager.newSubManager()) {
-                    after = generate(model, prefix.hooks(new ForwardContext(pass, 1, false)), test, tokenizer, eos, pass);
-                }
-                List<List<String>> references = new ArrayList<>(test.values());
-                double bleuBefore = 100 * MtevalBleu.score(before, references).bleu();
-                double bleuAfter = 100 * MtevalBleu.score(after, references).bleu();
-                List<RestaurantWorld.Restaurant> inputs = new ArrayList<>(test.keySet());
-                double completeBefore = complete(inputs, before);
-                double completeAfter = complete(inputs, after);
-                prefix.export(out.resolve("prefix/adapter"));
+                    console.printf(Locale.ROOT, "4/4  Generating for %d held-out inputs%n", test.size());
+                    List<String> after;
+                    try (NDManager pass = manager.newSubManager()) {
+                        after = generate(frozenModel, prefix.hooks(new ForwardContext(pass, 1, false)), test, tokenizer, eos, pass);
+                    }
+                    List<List<String>> references = new ArrayList<>(test.values());
+                    double bleuBefore = 100 * MtevalBleu.score(before, references).bleu();
+                    double bleuAfter = 100 * MtevalBleu.score(after, references).bleu();
+                    List<RestaurantWorld.Restaurant> inputs = new ArrayList<>(test.keySet());
+                    double completeBefore = complete(inputs, before);
+                    double completeAfter = complete(inputs, after);
+                    prefix.export(out.resolve("prefix/adapter"));
 
-                List<GeneratedSample> samples = new ArrayList<>();
-                for (int i = 0; i < Math.min(3, inputs.size()); i++) {
-                    console.printf(Locale.ROOT, "%n  input:   %s%n  before:  %s%n  after:   %s%n", inputs.get(i).meaning(), before.get(i), after.get(i));
-                }
-                for (int i = 0; i < Math.min(10, inputs.size()); i++) {
-                    samples.add(new GeneratedSample(inputs.get(i).meaning(), references.get(i).get(0), after.get(i)));
-                }
-                Map<String, String> results = new LinkedHashMap<>();
-                results.put("BLEU before prefix-tuning", String.format(Locale.ROOT, "%.1f", bleuBefore));
-                results.put("BLEU after prefix-tuning", String.format(Locale.ROOT, "%.1f", bleuAfter));
-                results.put("outputs stating every fact, before", String.format(Locale.ROOT, "%.0f%%", completeBefore));
-                results.put("outputs stating every fact, after", String.format(Locale.ROOT, "%.0f%%", completeAfter));
-                results.put("frozen model unchanged by prefix-tuning", frozen ? "yes (bit for bit)" : "NO");
-                results.put("exported prefix parameters", String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()));
-                Path report = report(out.resolve("prefix"), "peft4j demo: prefix-tuning", model, prefix.trainableParameters(), tuning, results, samples);
+                    List<GeneratedSample> samples = new ArrayList<>();
+                    for (int i = 0; i < Math.min(3, inputs.size()); i++) {
+                        console.printf(Locale.ROOT, "%n  input:   %s%n  before:  %s%n  after:   %s%n", inputs.get(i).meaning(), before.get(i), after.get(i));
+                    }
+                    for (int i = 0; i < Math.min(10, inputs.size()); i++) {
+                        samples.add(new GeneratedSample(inputs.get(i).meaning(), references.get(i).get(0), after.get(i)));
+                    }
+                    Map<String, String> results = new LinkedHashMap<>();
+                    results.put("BLEU before prefix-tuning", String.format(Locale.ROOT, "%.1f", bleuBefore));
+                    results.put("BLEU after prefix-tuning", String.format(Locale.ROOT, "%.1f", bleuAfter));
+                    results.put("outputs stating every fact, before", String.format(Locale.ROOT, "%.0f%%", completeBefore));
+                    results.put("outputs stating every fact, after", String.format(Locale.ROOT, "%.0f%%", completeAfter));
+                    results.put("frozen model unchanged by prefix-tuning", frozen ? "yes (bit for bit)" : "NO");
+                    results.put("exported prefix parameters", String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()));
+                    Path report = report(out.resolve("prefix"), "peft4j demo: prefix-tuning", frozenModel, prefix.trainableParameters(), tuning, results, samples);
 
-                console.printf(Locale.ROOT, "%nOn %d held-out inputs, before -> after prefix-tuning:%n  BLEU %.1f -> %.1f%n"
-                        + "  outputs stating every fact of their input %.0f%% -> %.0f%%%n"
-                        + "  %s parameters trained (%s kept after export); the frozen model %s%n",
-                        test.size(), bleuBefore, bleuAfter, completeBefore, completeAfter, String.format(Locale.ROOT, "%,d", count(prefix.trainableParameters())),
-                        String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()), frozen ? "is bit-for-bit unchanged" : "CHANGED");
-                console.printf(Locale.ROOT, "Report: %s%nNext: the same on a real GPT-2 and E2E, see docs/getting-started.md; try%n"
-                        + "  ./peft4j generate --model %s --adapter %s --source \"name : The Eagle | Type : pub | food : French | area : riverside | price : cheap\" --beams 4%n",
-                        report, modelDirectory, out.resolve("prefix/adapter"));
-                prefix.close();
-                if (!frozen) {
-                    throw new PeftException(StandardErrorCode.INTERNAL_ERROR, "prefix-tuning changed the frozen model's weights");
+                    console.printf(Locale.ROOT, "%nOn %d held-out inputs, before -> after prefix-tuning:%n  BLEU %.1f -> %.1f%n"
+                            + "  outputs stating every fact of their input %.0f%% -> %.0f%%%n"
+                            + "  %s parameters trained (%s kept after export); the frozen model %s%n",
+                            test.size(), bleuBefore, bleuAfter, completeBefore, completeAfter, String.format(Locale.ROOT, "%,d", count(prefix.trainableParameters())),
+                            String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()), frozen ? "is bit-for-bit unchanged" : "CHANGED");
+                    console.printf(Locale.ROOT, "Report: %s%nNext: the same on a real GPT-2 and E2E, see docs/getting-started.md; try%n"
+                            + "  ./peft4j generate --model %s --adapter %s --source \"name : The Eagle | Type : pub | food : French | area : riverside | price : cheap\" --beams 4%n",
+                            report, modelDirectory, out.resolve("prefix/adapter"));
+                    prefix.close();
+                    if (!frozen) {
+                        throw new PeftException(StandardErrorCode.INTERNAL_ERROR, "prefix-tuning changed the frozen model's weights");
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.TreeMap;
  * @param settings the method's settings (for {@code top-k}: {@code layers})
  * @param dataset a named dataset whose directory {@code data} is, or empty when {@code data} is a JSONL file
  * @param lowData train on this many examples of the training split (seeded), with a dev split taken beside them
+ * @param frozenPrecision the number format of the frozen weights' products ({@code fp32} for run.json files without it)
  */
 public record RunManifest(
         Path model,
@@ -35,7 +37,8 @@ public record RunManifest(
         Optional<Path> dev,
         Optional<String> dataset,
         OptionalInt lowData,
-        long checkpointEverySteps) {
+        long checkpointEverySteps,
+        FrozenWeightPrecision frozenPrecision) {
     public static final String FILE_NAME = "run.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,6 +72,7 @@ public record RunManifest(
         dataset.ifPresent(name -> json.put("dataset", name));
         lowData.ifPresent(size -> json.put("low_data", size));
         json.put("checkpoint_every_steps", checkpointEverySteps);
+        json.put("frozen_precision", frozenPrecision.optionValue());
         AtomicFiles.writeString(runDirectory.resolve(FILE_NAME), json.toPrettyString());
     }
 
@@ -100,7 +104,8 @@ public record RunManifest(
                     Path.of(required(json, "data", file).asText()), json.has("dev") ? Optional.of(Path.of(json.get("dev").asText())) : Optional.empty(),
                     json.has("dataset") ? Optional.of(json.get("dataset").asText()) : Optional.empty(),
                     json.has("low_data") ? OptionalInt.of(json.get("low_data").asInt()) : OptionalInt.empty(),
-                    json.path("checkpoint_every_steps").asLong(0));
+                    json.path("checkpoint_every_steps").asLong(0),
+                    FrozenWeightPrecision.valueOf(json.path("frozen_precision").asText("fp32").toUpperCase(Locale.ROOT)));
         }
         catch (IOException | IllegalArgumentException e) {
             throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is damaged: " + e.getMessage(), e);

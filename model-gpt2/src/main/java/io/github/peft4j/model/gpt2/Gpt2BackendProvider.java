@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
 import io.github.peft4j.spi.BackendProvider;
+import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.RandomModelShape;
 import java.nio.file.Path;
@@ -30,10 +31,15 @@ public final class Gpt2BackendProvider implements BackendProvider {
 
     @Override
     public ModelBackend load(Path modelDirectory, NDManager manager) {
+        return load(modelDirectory, manager, FrozenWeightPrecision.FP32);
+    }
+
+    @Override
+    public ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
         Gpt2Config config = Gpt2Config.read(modelDirectory);
         NDManager weightsManager = manager.newSubManager();
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
-            Gpt2Weights weights = Gpt2Weights.load(checkpoint, config, weightsManager);
+            Gpt2Weights weights = Gpt2Weights.load(checkpoint, config, weightsManager, precision);
             return new Gpt2Backend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
         }
         catch (RuntimeException e) {

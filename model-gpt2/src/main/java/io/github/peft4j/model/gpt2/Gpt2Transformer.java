@@ -11,6 +11,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import io.github.peft4j.core.torch.FusedOps;
 import io.github.peft4j.spi.KeyValuePrefix;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,8 +89,8 @@ final class Gpt2Transformer {
                 if (layer == config.layers() - 1) {
                     x = outputRows.apply(x);
                 }
-                NDArray inner = conv1d(layerNorm(x, block.ln2Weight(), block.ln2Bias()), block.mlpInWeight(), block.mlpInBias());
-                x = x.add(conv1d(activation(inner, scalars), block.mlpOutWeight(), block.mlpOutBias()));
+                NDArray inner = conv1d(layerNorm(x, block.ln2Weight(), block.ln2Bias()), block.mlpIn());
+                x = x.add(conv1d(activation(inner), block.mlpOut()));
                 NDScope.unregister(x, cache[0].keys(), cache[0].values());
             }
         }
@@ -106,7 +107,7 @@ final class Gpt2Transformer {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         long d = config.hiddenSize();
-        NDList qkv = conv1d(x, block.qkvWeight(), block.qkvBias()).split(new long[] {d, 2 * d}, 2);
+        NDList qkv = conv1d(x, block.qkv()).split(new long[] {d, 2 * d}, 2);
         NDArray query = splitHeads(qkv.get(0), batch, length);
         NDArray keys = splitHeads(qkv.get(1), batch, length);
         NDArray values = splitHeads(qkv.get(2), batch, length);
@@ -150,18 +151,23 @@ final class Gpt2Transformer {
             context = probabilities.matMul(values);
         }
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, d);
-        return conv1d(merged, block.attentionOutWeight(), block.attentionOutBias());
+        return conv1d(merged, block.attentionOut());
     }
 
     /**
      * Hugging Face's {@code Conv1D}, {@code x W + b} with {@code W} stored {@code [in, out]}: as torch's linear of the
      * transposed view, which hands the stored matrix to one GEMM that also adds the bias (no copy, no separate add).
+     * With bfloat16 copies of a frozen weight, one bf16 GEMM instead.
      */
-    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+    private static NDArray conv1d(NDArray x, Gpt2Weights.Projection projection) {
+        NDArray[] bf16 = projection.bf16();
+        if (bf16 != null) {
+            return FusedOps.linearBf16(x, bf16[0], bf16[1]);
+        }
         // Made per pass, so that autograd links it to a weight that is being trained (the full fine-tuning baseline).
-        NDArray transposed = weight.transpose();
+        NDArray transposed = projection.weight.transpose();
         transposed.attach(x.getManager());
-        return Linear.linear(x, transposed, bias).singletonOrThrow();
+        return Linear.linear(x, transposed, projection.bias).singletonOrThrow();
     }
 
     private NDArray splitHeads(NDArray x, long batch, long length) {
@@ -177,13 +183,11 @@ final class Gpt2Transformer {
         return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), gamma, beta, (float) config.layerNormEpsilon()).singletonOrThrow();
     }
 
-    private NDArray activation(NDArray x, Scalars s) {
+    private NDArray activation(NDArray x) {
         return switch (config.activation()) {
-            // 0.5 x (1 + tanh(z)) = x sigmoid(2z) with z = sqrt(2/pi) (x + 0.044715 x^3): six element-wise ops
-            // instead of nine on the block's widest activations, and three of them for autograd to keep, not five.
-            // (x.pow(3) would keep one fewer, but torch's pow kernel costs more than the multiplications.)
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" ->
-                    x.mul(Activation.sigmoid(x.mul(x.mul(x).mul(s.geluCubicTwice).add(s.geluLinearTwice))));
+            // torch's fused kernel: one pass forward and one backward, where DJL's element-wise ops take six and keep
+            // three intermediates for autograd on the block's widest activations.
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> FusedOps.geluTanh(x);
             case "gelu" -> Activation.gelu(x);
             case "relu" -> Activation.relu(x);
             default -> throw new IllegalStateException("unsupported activation " + config.activation());
@@ -192,16 +196,12 @@ final class Gpt2Transformer {
 
     /** Scalar constants of one pass, as arrays in the pass's manager (kept alive for backward). */
     static final class Scalars {
-        final NDArray geluLinearTwice;
-        final NDArray geluCubicTwice;
         final NDArray sqrtHeadDim;
         private final NDManager manager;
         private final NDArray[] layerIndices;
 
         Scalars(NDManager manager, Gpt2Config config) {
             this.manager = manager;
-            this.geluLinearTwice = scalar((float) (2 * Math.sqrt(2 / Math.PI)));
-            this.geluCubicTwice = scalar((float) (2 * Math.sqrt(2 / Math.PI) * 0.044715));
             this.sqrtHeadDim = scalar((float) Math.sqrt(config.headDim()));
             // Made up front, outside the layers' scopes that free their intermediates.
             this.layerIndices = new NDArray[config.scaleByInverseLayerIndex() ? config.layers() : 0];

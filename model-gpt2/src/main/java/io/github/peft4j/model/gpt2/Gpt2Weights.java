@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.safetensors.TensorInfo;
+import io.github.peft4j.core.torch.FusedOps;
+import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.util.Collections;
@@ -22,14 +24,49 @@ import java.util.stream.IntStream;
 final class Gpt2Weights {
     private static final String OPTIONAL_PREFIX = "transformer.";
 
-    /** One transformer block's weights; Conv1D weights are {@code [in, out]}. */
+    /**
+     * A Hugging Face {@code Conv1D}, {@code x W + b} with {@code W} stored {@code [in, out]}; with bfloat16 copies of
+     * both when the backend computes frozen products in bf16.
+     */
+    static final class Projection {
+        final NDArray weight;
+        final NDArray bias;
+        private NDArray weightBf16;
+        private NDArray biasBf16;
+
+        Projection(NDArray weight, NDArray bias, FrozenWeightPrecision precision) {
+            this.weight = weight;
+            this.bias = bias;
+            if (precision == FrozenWeightPrecision.BF16) {
+                try (NDArray transposed = weight.transpose()) {
+                    weightBf16 = FusedOps.toBf16(transposed);
+                }
+                biasBf16 = FusedOps.toBf16(bias);
+            }
+        }
+
+        /**
+         * The bfloat16 copies {@code [out, in]} and {@code [out]}, or null when the backend computes in float32 or the
+         * weight has been trained: a weight seen requiring a gradient (a fine-tuning baseline) drops its copies for
+         * good, since they would not follow its updates.
+         */
+        synchronized NDArray[] bf16() {
+            if (weightBf16 != null && weight.hasGradient()) {
+                weightBf16.close();
+                biasBf16.close();
+                weightBf16 = null;
+                biasBf16 = null;
+            }
+            return weightBf16 == null ? null : new NDArray[] {weightBf16, biasBf16};
+        }
+    }
+
+    /** One transformer block's weights. */
     record Block(
             NDArray ln1Weight, NDArray ln1Bias,
-            NDArray qkvWeight, NDArray qkvBias,
-            NDArray attentionOutWeight, NDArray attentionOutBias,
+            Projection qkv, Projection attentionOut,
             NDArray ln2Weight, NDArray ln2Bias,
-            NDArray mlpInWeight, NDArray mlpInBias,
-            NDArray mlpOutWeight, NDArray mlpOutBias) {}
+            Projection mlpIn, Projection mlpOut) {}
 
     private final Map<String, NDArray> byName;
     final NDArray tokenEmbedding;
@@ -38,7 +75,7 @@ final class Gpt2Weights {
     final NDArray finalNormWeight;
     final NDArray finalNormBias;
 
-    private Gpt2Weights(Map<String, NDArray> byName, int layers) {
+    private Gpt2Weights(Map<String, NDArray> byName, int layers, FrozenWeightPrecision precision) {
         this.byName = Collections.unmodifiableMap(byName);
         this.tokenEmbedding = byName.get("wte.weight");
         this.positionEmbedding = byName.get("wpe.weight");
@@ -46,14 +83,16 @@ final class Gpt2Weights {
             String p = "h." + i + ".";
             return new Block(
                     byName.get(p + "ln_1.weight"), byName.get(p + "ln_1.bias"),
-                    byName.get(p + "attn.c_attn.weight"), byName.get(p + "attn.c_attn.bias"),
-                    byName.get(p + "attn.c_proj.weight"), byName.get(p + "attn.c_proj.bias"),
+                    projection(p + "attn.c_attn", precision), projection(p + "attn.c_proj", precision),
                     byName.get(p + "ln_2.weight"), byName.get(p + "ln_2.bias"),
-                    byName.get(p + "mlp.c_fc.weight"), byName.get(p + "mlp.c_fc.bias"),
-                    byName.get(p + "mlp.c_proj.weight"), byName.get(p + "mlp.c_proj.bias"));
+                    projection(p + "mlp.c_fc", precision), projection(p + "mlp.c_proj", precision));
         }).toList();
         this.finalNormWeight = byName.get("ln_f.weight");
         this.finalNormBias = byName.get("ln_f.bias");
+    }
+
+    private Projection projection(String name, FrozenWeightPrecision precision) {
+        return new Projection(byName.get(name + ".weight"), byName.get(name + ".bias"), precision);
     }
 
     /** The names and shapes a checkpoint of {@code config} must hold, in Hugging Face's order. */
@@ -82,8 +121,11 @@ final class Gpt2Weights {
         return shapes;
     }
 
-    /** Loads and validates every weight of {@code config} from {@code checkpoint} into {@code manager}. */
-    static Gpt2Weights load(SafetensorsCheckpoint checkpoint, Gpt2Config config, NDManager manager) {
+    /**
+     * Loads and validates every weight of {@code config} from {@code checkpoint} into {@code manager}, with bfloat16
+     * copies of the projections when {@code precision} asks for them.
+     */
+    static Gpt2Weights load(SafetensorsCheckpoint checkpoint, Gpt2Config config, NDManager manager, FrozenWeightPrecision precision) {
         String prefix = checkpoint.contains("wte.weight") || !checkpoint.contains(OPTIONAL_PREFIX + "wte.weight") ? "" : OPTIONAL_PREFIX;
         Map<String, Shape> expected = expectedShapes(config);
         // Check every header first, so that a bad checkpoint fails before any memory is used.
@@ -109,7 +151,7 @@ final class Gpt2Weights {
             array.setName(name);
             byName.put(name, array);
         });
-        return new Gpt2Weights(byName, config.layers());
+        return new Gpt2Weights(byName, config.layers(), precision);
     }
 
     /** Every weight by name, in checkpoint order. */
