@@ -38,6 +38,25 @@ public final class FusedOps {
     }
 
     /**
+     * {@code softmax(scale q k^T + mask) v} as torch's {@code scaled_dot_product_attention} (on CPU a flash-attention
+     * kernel, forward and backward): no score matrix for autograd to keep, no separate scaling, masking and softmax
+     * passes, no copies of transposed heads.
+     *
+     * @param query {@code [batch, heads, queries, headDim]}
+     * @param keys {@code [batch, heads, columns, headDim]}
+     * @param values {@code [batch, heads, columns, headDim]}
+     * @param additiveMask broadcastable to {@code [batch, heads, queries, columns]}: 0 where a query may look, a large
+     *     negative number elsewhere
+     * @param scale what the scores are multiplied by, e.g. {@code 1 / sqrt(headDim)}
+     * @return {@code [batch, heads, queries, headDim]}
+     */
+    public static NDArray attention(NDArray query, NDArray keys, NDArray values, NDArray additiveMask, float scale) {
+        try (NDArray scaleArray = query.getManager().create(scale)) {
+            return call("attention", query, keys, values, additiveMask, scaleArray);
+        }
+    }
+
+    /**
      * A bfloat16 copy of {@code x} (same layout), in {@code x}'s manager. DJL cannot read or convert bf16 arrays
      * (its data type shows as unknown): the copy is only an operand of {@link #linearBf16}.
      */

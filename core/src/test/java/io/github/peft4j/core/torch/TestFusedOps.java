@@ -73,6 +73,46 @@ class TestFusedOps {
         }
     }
 
+    @Test
+    void attentionIsTheSoftmaxOfScaledMaskedScoresTimesValues() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(5);
+            NDArray query = manager.randomNormal(new Shape(2, 3, 4, 8));
+            NDArray keys = manager.randomNormal(new Shape(2, 3, 6, 8));
+            NDArray values = manager.randomNormal(new Shape(2, 3, 6, 8));
+            float[] mask = new float[2 * 4 * 6];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = (i * 7) % 5 == 0 ? -Float.MAX_VALUE : 0f; // a few masked columns per row, never all
+            }
+            NDArray additiveMask = manager.create(mask, new Shape(2, 1, 4, 6));
+            for (NDArray input : new NDArray[] {query, keys, values}) {
+                input.setRequiresGradient(true);
+            }
+            NDArray fused;
+            NDArray[] fusedGradients;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                fused = FusedOps.attention(query, keys, values, additiveMask, 0.3f);
+                collector.backward(fused.mul(fused).sum());
+            }
+            fusedGradients = new NDArray[] {query.getGradient().duplicate(), keys.getGradient().duplicate(), values.getGradient().duplicate()};
+            for (NDArray input : new NDArray[] {query, keys, values}) {
+                input.getGradient().subi(input.getGradient()); // backward adds to what is there
+            }
+            NDArray explicit;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).mul(manager.create(0.3f)).add(additiveMask);
+                explicit = scores.softmax(3).matMul(values);
+                collector.backward(explicit.mul(explicit).sum());
+            }
+            assertThat(fused.getShape()).isEqualTo(new Shape(2, 3, 4, 8));
+            assertThat(fused.sub(explicit).abs().max().getFloat()).isLessThan(1e-5f);
+            NDArray[] inputs = {query, keys, values};
+            for (int i = 0; i < inputs.length; i++) {
+                assertThat(fusedGradients[i].sub(inputs[i].getGradient()).abs().max().getFloat()).as("gradient %d", i).isLessThan(1e-4f);
+            }
+        }
+    }
+
     private static final double C = Math.sqrt(2 / Math.PI);
 
     private static double gelu(double x) {

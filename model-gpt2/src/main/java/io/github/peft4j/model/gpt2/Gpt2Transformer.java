@@ -20,9 +20,6 @@ import java.util.function.UnaryOperator;
 /**
  * GPT-2's computation with Hugging Face's semantics. Every intermediate array is derived from the activations
  * (the first operand of each op), so that it lands in the caller's manager and never in the model's.
- *
- * <p>Scalars are arrays created per pass ({@link Scalars}), never {@code NDArray.mul(Number)}: DJL frees the
- * buffer behind a Java number while autograd still needs it (see the project's DJL notes).
  */
 final class Gpt2Transformer {
     /** A layer's keys and values of real tokens, {@code [batch, heads, length, headDim]}. */
@@ -71,7 +68,6 @@ final class Gpt2Transformer {
      */
     Pass run(NDArray hidden, NDArray additiveMask, List<KeyValuePrefix> prefixes, List<KeyValuePrefix> infixes, List<KeyValue> past,
             UnaryOperator<NDArray> outputRows) {
-        Scalars scalars = new Scalars(hidden.getManager(), config);
         List<KeyValue> present = new ArrayList<>(config.layers());
         NDArray x = hidden;
         for (int layer = 0; layer < config.layers(); layer++) {
@@ -83,7 +79,7 @@ final class Gpt2Transformer {
                 NDArray normed = layerNorm(x, block.ln1Weight(), block.ln1Bias());
                 KeyValue[] cache = new KeyValue[1];
                 NDArray attended = attention(normed, block, layer, additiveMask, prefixes.get(layer), infixes.get(layer),
-                        past == null ? null : past.get(layer), scalars, cache);
+                        past == null ? null : past.get(layer), cache);
                 present.add(cache[0]);
                 x = x.add(attended);
                 if (layer == config.layers() - 1) {
@@ -103,7 +99,7 @@ final class Gpt2Transformer {
     }
 
     private NDArray attention(NDArray x, Gpt2Weights.Block block, int layer, NDArray additiveMask, KeyValuePrefix prefix,
-            KeyValuePrefix infix, KeyValue past, Scalars scalars, KeyValue[] presentOut) {
+            KeyValuePrefix infix, KeyValue past, KeyValue[] presentOut) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         long d = config.hiddenSize();
@@ -117,39 +113,19 @@ final class Gpt2Transformer {
         }
         presentOut[0] = new KeyValue(keys, values);
 
-        // Columns: the prefix, the infix, then the sequence. Prefix and infix scores come from a broadcasting matmul,
-        // [batch, heads, T, D] x [1 or batch, heads, D, P]: beams share one prefix (or infix) without copies.
-        NDList scoreParts = new NDList();
-        if (prefix != null) {
-            scoreParts.add(scale(query.matMul(prefix.keys().transpose(0, 1, 3, 2)), layer, scalars));
-        }
-        if (infix != null) {
-            scoreParts.add(scale(query.matMul(infix.keys().transpose(0, 1, 3, 2)), layer, scalars));
-        }
-        scoreParts.add(scale(query.matMul(keys.transpose(0, 1, 3, 2)), layer, scalars));
-        NDArray scores = scoreParts.size() == 1 ? scoreParts.get(0) : NDArrays.concat(scoreParts, 3);
-        NDArray probabilities = scores.add(additiveMask).softmax(3);
-        NDArray context;
-        if (prefix != null || infix != null) {
-            int prefixLength = prefix == null ? 0 : prefix.length();
-            int infixLength = infix == null ? 0 : infix.length();
-            long[] cuts = prefix != null && infix != null ? new long[] {prefixLength, prefixLength + infixLength}
-                    : new long[] {prefixLength + infixLength};
-            NDList parts = probabilities.split(cuts, 3);
-            int part = 0;
-            context = null;
-            if (prefix != null) {
-                context = parts.get(part++).matMul(prefix.values());
+        // Columns in the mask's order: the prefix, the infix, then the sequence. A prefix that every row shares
+        // ([1, heads, P, headDim]: beams, or a batch on one adapter) is expanded to the batch as a view.
+        NDList keyParts = new NDList(3);
+        NDList valueParts = new NDList(3);
+        for (KeyValuePrefix virtual : new KeyValuePrefix[] {prefix, infix}) {
+            if (virtual != null) {
+                keyParts.add(toBatch(virtual.keys(), batch));
+                valueParts.add(toBatch(virtual.values(), batch));
             }
-            if (infix != null) {
-                NDArray infixContext = parts.get(part++).matMul(infix.values());
-                context = context == null ? infixContext : context.add(infixContext);
-            }
-            context = context.add(parts.get(part).matMul(values));
         }
-        else {
-            context = probabilities.matMul(values);
-        }
+        NDArray allKeys = keyParts.isEmpty() ? keys : NDArrays.concat(keyParts.addAll(new NDList(keys)), 2);
+        NDArray allValues = valueParts.isEmpty() ? values : NDArrays.concat(valueParts.addAll(new NDList(values)), 2);
+        NDArray context = FusedOps.attention(query, allKeys, allValues, additiveMask, attentionScale(layer));
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, d);
         return conv1d(merged, block.attentionOut());
     }
@@ -174,9 +150,15 @@ final class Gpt2Transformer {
         return x.reshape(batch, length, config.heads(), config.headDim()).transpose(0, 2, 1, 3);
     }
 
-    private NDArray scale(NDArray scores, int layer, Scalars scalars) {
-        NDArray scaled = config.scaleAttentionWeights() ? scores.div(scalars.sqrtHeadDim) : scores;
-        return config.scaleByInverseLayerIndex() ? scaled.div(scalars.layerIndex(layer)) : scaled;
+    /** What the attention scores are multiplied by: Hugging Face's {@code 1 / sqrt(headDim)} and {@code 1 / (layer + 1)}. */
+    private float attentionScale(int layer) {
+        double scale = config.scaleAttentionWeights() ? 1 / Math.sqrt(config.headDim()) : 1;
+        return (float) (config.scaleByInverseLayerIndex() ? scale / (layer + 1) : scale);
+    }
+
+    private static NDArray toBatch(NDArray perRowOrShared, long batch) {
+        Shape shape = perRowOrShared.getShape();
+        return shape.get(0) == batch ? perRowOrShared : perRowOrShared.broadcast(new Shape(batch, shape.get(1), shape.get(2), shape.get(3)));
     }
 
     private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
@@ -192,30 +174,5 @@ final class Gpt2Transformer {
             case "relu" -> Activation.relu(x);
             default -> throw new IllegalStateException("unsupported activation " + config.activation());
         };
-    }
-
-    /** Scalar constants of one pass, as arrays in the pass's manager (kept alive for backward). */
-    static final class Scalars {
-        final NDArray sqrtHeadDim;
-        private final NDManager manager;
-        private final NDArray[] layerIndices;
-
-        Scalars(NDManager manager, Gpt2Config config) {
-            this.manager = manager;
-            this.sqrtHeadDim = scalar((float) Math.sqrt(config.headDim()));
-            // Made up front, outside the layers' scopes that free their intermediates.
-            this.layerIndices = new NDArray[config.scaleByInverseLayerIndex() ? config.layers() : 0];
-            for (int layer = 0; layer < layerIndices.length; layer++) {
-                layerIndices[layer] = scalar(layer + 1f);
-            }
-        }
-
-        NDArray layerIndex(int layer) {
-            return layerIndices[layer];
-        }
-
-        private NDArray scalar(float value) {
-            return manager.full(new Shape(), value);
-        }
     }
 }
