@@ -107,24 +107,31 @@ final class Gpt2Transformer {
         NDArray query = splitHeads(qkv.get(0), batch, length);
         NDArray keys = splitHeads(qkv.get(1), batch, length);
         NDArray values = splitHeads(qkv.get(2), batch, length);
-        if (past != null) {
-            keys = NDArrays.concat(new NDList(past.keys(), keys), 2);
-            values = NDArrays.concat(new NDList(past.values(), values), 2);
-        }
-        presentOut[0] = new KeyValue(keys, values);
 
-        // Columns in the mask's order: the prefix, the infix, then the sequence. A prefix that every row shares
-        // ([1, heads, P, headDim]: beams, or a batch on one adapter) is expanded to the batch as a view.
-        NDList keyParts = new NDList(3);
-        NDList valueParts = new NDList(3);
+        // Columns in the mask's order: the prefix, the infix, the past, then this pass's tokens, joined by one copy.
+        // A prefix that every row shares ([1, heads, P, headDim]: beams, or a batch on one adapter) is expanded to the
+        // batch as a view. The cache handed on is a view of the real tokens' columns, so that the next step's join
+        // is again the only copy.
+        NDList keyParts = new NDList(4);
+        NDList valueParts = new NDList(4);
+        int virtualColumns = 0;
         for (KeyValuePrefix virtual : new KeyValuePrefix[] {prefix, infix}) {
             if (virtual != null) {
                 keyParts.add(toBatch(virtual.keys(), batch));
                 valueParts.add(toBatch(virtual.values(), batch));
+                virtualColumns += virtual.length();
             }
         }
-        NDArray allKeys = keyParts.isEmpty() ? keys : NDArrays.concat(keyParts.addAll(new NDList(keys)), 2);
-        NDArray allValues = valueParts.isEmpty() ? values : NDArrays.concat(valueParts.addAll(new NDList(values)), 2);
+        if (past != null) {
+            keyParts.add(past.keys());
+            valueParts.add(past.values());
+        }
+        keyParts.add(keys);
+        valueParts.add(values);
+        NDArray allKeys = keyParts.size() == 1 ? keys : NDArrays.concat(keyParts, 2);
+        NDArray allValues = valueParts.size() == 1 ? values : NDArrays.concat(valueParts, 2);
+        presentOut[0] = virtualColumns == 0 ? new KeyValue(allKeys, allValues)
+                : new KeyValue(allKeys.get(":, :, {}:", virtualColumns), allValues.get(":, :, {}:", virtualColumns));
         NDArray context = FusedOps.attention(query, allKeys, allValues, additiveMask, attentionScale(layer));
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, d);
         return conv1d(merged, block.attentionOut());
