@@ -79,21 +79,26 @@ public final class FusedOps {
     private static NDArray call(String method, NDArray... inputs) {
         NDList arguments = new NDList(inputs.length + 1);
         // DJL reads structure into input names ("a.b" is a dictionary entry, "a[]" a list): weights named like
-        // "h.0.attn.c_attn.bias" must pass as plain tensors.
+        // "h.0.attn.c_attn.bias" must pass as plain tensors. Unnamed arrays (intermediates, the bf16 copies) are left
+        // untouched, so that threads sharing them never race on a name.
         String[] names = new String[inputs.length];
         try (NDArray marker = inputs[0].getManager().create(0f)) {
             marker.setName(METHOD_PREFIX + method);
             arguments.add(marker);
             for (int i = 0; i < inputs.length; i++) {
                 names[i] = inputs[i].getName();
-                inputs[i].setName(null);
+                if (names[i] != null) {
+                    inputs[i].setName(null);
+                }
                 arguments.add(inputs[i]);
             }
             return IValueUtils.forward(Module.INSTANCE, arguments, true).singletonOrThrow();
         }
         finally {
             for (int i = 0; i < inputs.length; i++) {
-                inputs[i].setName(names[i]);
+                if (names[i] != null) {
+                    inputs[i].setName(names[i]);
+                }
             }
         }
     }
