@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import io.github.peft4j.core.torch.FusedOps;
 import io.github.peft4j.spi.KeyValuePrefix;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,7 @@ final class BartTransformer {
             keyValues.add(own);
             NDArray attended = attend(query, own, prefixes.layer(i), additiveMask, layer.self());
             x = layerNorm(x.add(attended), layer.selfNorm());
-            x = layerNorm(x.add(feedForward(x, layer, scalars)), layer.finalNorm());
+            x = layerNorm(x.add(feedForward(x, layer)), layer.finalNorm());
         }
         return new EncoderPass(x, keyValues);
     }
@@ -122,7 +123,7 @@ final class BartTransformer {
 
             NDArray crossQuery = splitHeads(project(x, layer.cross().queryWeight(), layer.cross().queryBias()).mul(scalars.scaling));
             x = layerNorm(x.add(attend(crossQuery, cross.get(i), crossPrefixes.layer(i), crossMask, layer.cross())), layer.crossNorm());
-            x = layerNorm(x.add(feedForward(x, layer, scalars)), layer.finalNorm());
+            x = layerNorm(x.add(feedForward(x, layer)), layer.finalNorm());
         }
         return new DecoderPass(x, present);
     }
@@ -163,8 +164,8 @@ final class BartTransformer {
                 splitHeads(project(x, attention.valueWeight(), attention.valueBias())));
     }
 
-    private NDArray feedForward(NDArray x, BartWeights.Layer layer, Scalars scalars) {
-        NDArray inner = activation(project(x, layer.fc1Weight(), layer.fc1Bias()), scalars);
+    private NDArray feedForward(NDArray x, BartWeights.Layer layer) {
+        NDArray inner = activation(project(x, layer.fc1Weight(), layer.fc1Bias()));
         return project(inner, layer.fc2Weight(), layer.fc2Bias());
     }
 
@@ -183,13 +184,12 @@ final class BartTransformer {
         return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), norm.weight(), norm.bias(), BartConfig.LAYER_NORM_EPSILON).singletonOrThrow();
     }
 
-    private NDArray activation(NDArray x, Scalars s) {
+    private NDArray activation(NDArray x) {
         return switch (config.activation()) {
             // The exact (erf) GELU: BART's "gelu".
             case "gelu" -> Activation.gelu(x);
-            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" ->
-                    x.mul(s.half).mul(x.mul(x).mul(x).mul(s.geluCubic).add(x).mul(s.sqrtTwoOverPi).tanh().add(s.one));
+            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), torch's fused kernel
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> FusedOps.geluTanh(x);
             case "relu" -> Activation.relu(x);
             case "silu", "swish" -> x.mul(Activation.sigmoid(x));
             case "tanh" -> x.tanh();
@@ -201,18 +201,10 @@ final class BartTransformer {
     static final class Scalars {
         final NDArray scaling;
         final NDArray embedScale;
-        final NDArray half;
-        final NDArray one;
-        final NDArray geluCubic;
-        final NDArray sqrtTwoOverPi;
 
         Scalars(NDManager manager, BartConfig config) {
             this.scaling = manager.full(new Shape(), (float) Math.pow(config.headDim(), -0.5));
             this.embedScale = manager.full(new Shape(), (float) Math.sqrt(config.hiddenSize()));
-            this.half = manager.full(new Shape(), 0.5f);
-            this.one = manager.full(new Shape(), 1f);
-            this.geluCubic = manager.full(new Shape(), 0.044715f);
-            this.sqrtTwoOverPi = manager.full(new Shape(), (float) Math.sqrt(2 / Math.PI));
         }
     }
 }
