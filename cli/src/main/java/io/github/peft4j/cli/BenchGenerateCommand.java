@@ -16,7 +16,6 @@ import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +51,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Mixin
     BenchModel.Options target;
-
-    @Mixin
-    FrozenPrecisionOption frozen;
 
     @Option(names = "--rows", defaultValue = "8", description = "Rows per batch; the mixed batch uses one prefix per row. Default: ${DEFAULT-VALUE}.")
     int rows;
@@ -92,12 +88,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         try (BenchModel checkpoint = target.open(); NDManager manager = NDManager.newBaseManager();
-                ModelBackend backend = loader.load(checkpoint.directory(), manager, frozen.precision())) {
+                ModelBackend backend = checkpoint.loadDecoderOnly(loader, manager, target.frozen.precision(), "bench generate")) {
             ModelGeometry geometry = backend.geometry();
-            if (geometry.isEncoderDecoder()) {
-                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bench generate measures decoder-only models; " + checkpoint.directory()
-                        + " holds a " + geometry.architecture());
-            }
             if (prefixLength + promptLength + newTokens > geometry.maxPositions()) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--prefix-length + --prompt-length + --new-tokens ("
                         + (prefixLength + promptLength + newTokens) + ") exceed the model's " + geometry.maxPositions() + " positions");

@@ -1,5 +1,8 @@
 package io.github.peft4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import io.github.peft4j.spi.FrozenWeightPrecision;
+import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
@@ -8,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,6 +32,9 @@ final class BenchModel implements AutoCloseable {
 
         @Option(names = "--threads", defaultValue = "2", description = "PyTorch intra-op threads (set before the engine starts). Default: ${DEFAULT-VALUE}.")
         int threads;
+
+        @Mixin
+        FrozenPrecisionOption frozen;
 
         /**
          * Sets PyTorch's threads, which DJL reads when the engine starts (no command before a benchmark starts it), and
@@ -75,6 +82,20 @@ final class BenchModel implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    /**
+     * Loads the model with the backend its {@code config.json} names, its frozen products in {@code precision}. The
+     * benchmarks measure decoder-only models: {@code benchmark} (e.g. {@code bench train}) refuses the others.
+     */
+    ModelBackend loadDecoderOnly(ModelLoader loader, NDManager manager, FrozenWeightPrecision precision, String benchmark) {
+        ModelBackend backend = loader.load(directory, manager, precision);
+        if (backend.geometry().isEncoderDecoder()) {
+            String architecture = backend.geometry().architecture();
+            backend.close();
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, benchmark + " measures decoder-only models; " + directory + " holds a " + architecture);
+        }
+        return backend;
     }
 
     @Override

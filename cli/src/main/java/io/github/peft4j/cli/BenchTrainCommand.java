@@ -55,9 +55,6 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Mixin
     BenchModel.Options target;
 
-    @Mixin
-    FrozenPrecisionOption frozen;
-
     @Option(names = "--batch", defaultValue = "5", description = "Rows per step. Default: ${DEFAULT-VALUE}.")
     int batch;
 
@@ -98,12 +95,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         validate();
         PrintWriter err = spec.commandLine().getErr();
         try (BenchModel checkpoint = target.open(); NDManager manager = NDManager.newBaseManager();
-                ModelBackend backend = loader.load(checkpoint.directory(), manager, frozen.precision())) {
+                ModelBackend backend = checkpoint.loadDecoderOnly(loader, manager, target.frozen.precision(), "bench train")) {
             ModelGeometry geometry = backend.geometry();
-            if (geometry.isEncoderDecoder()) {
-                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bench train measures decoder-only models; " + checkpoint.directory()
-                        + " holds a " + geometry.architecture());
-            }
             if (prefixLength + sequence > geometry.maxPositions()) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--prefix + --sequence (" + (prefixLength + sequence)
                         + ") exceed the model's " + geometry.maxPositions() + " positions");
@@ -154,7 +147,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         workload.put("source", source);
         workload.put("prefix", prefixLength);
         workload.put("mlp", mlpWidth);
-        workload.put("frozen_precision", frozen.precision().optionValue());
+        workload.put("frozen_precision", target.frozen.precision().optionValue());
         report.put("warmup", warmup);
         report.put("steps", steps);
         report.set("step_seconds", BenchFigures.spread(seconds));
