@@ -82,6 +82,7 @@ public final class FusedOps {
         // "h.0.attn.c_attn.bias" must pass as plain tensors. Unnamed arrays (intermediates, the bf16 copies) are left
         // untouched, so that threads sharing them never race on a name.
         String[] names = new String[inputs.length];
+        // One marker per call, in the first input's manager: DJL puts the result in the marker's manager.
         try (NDArray marker = inputs[0].getManager().create(0f)) {
             marker.setName(METHOD_PREFIX + method);
             arguments.add(marker);
