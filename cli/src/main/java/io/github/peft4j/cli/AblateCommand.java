@@ -86,7 +86,7 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "e2e, webnlg, dart, xsum or jsonl: train on its training split, measure on its dev split.")
     String dataset;
 
-    @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30% of N beside them.")
+    @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30%% of N beside them.")
     Integer lowData;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for ablation.json, the adapters and the predictions.")

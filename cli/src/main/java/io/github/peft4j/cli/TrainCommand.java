@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "Train on a dataset of the paper: e2e, webnlg, dart, xsum (or jsonl); its dev split is the dev set.")
     String dataset;
 
-    @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30% of N beside them (the paper's low-data setting).")
+    @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30%% of N beside them (the paper's low-data setting).")
     Integer lowData;
 
     @Option(names = "--prefix-length", description = "Virtual tokens P (adapter setting 'length'). Default: the method's (10 for prefix).")

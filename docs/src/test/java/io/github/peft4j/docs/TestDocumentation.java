@@ -2,8 +2,14 @@ package io.github.peft4j.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.peft4j.cli.Main;
 import io.github.peft4j.cli.PeftCommand;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
 
-/** The docs must describe the commands that exist, and their links must lead somewhere. */
+/** The docs must describe the commands that exist, every command's help must render, and links must lead somewhere. */
 final class TestDocumentation {
     private static final Path DOCS = Path.of("").toAbsolutePath();
     private static final Path REPOSITORY = DOCS.getParent();
@@ -31,6 +37,28 @@ final class TestDocumentation {
         }
 
         assertThat(documented).isEqualTo(commandPaths(PeftCommand.class, ""));
+    }
+
+    @Test
+    void everyCommandsHelpFormatsWithoutPicocliWarnings() {
+        // picocli reports a description it cannot format (a lone '%') on System.err, not on the command's writers.
+        PrintStream original = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (String path : commandPaths(PeftCommand.class, "")) {
+                List<String> arguments = new ArrayList<>(List.of(path.split(" ")).subList(1, path.split(" ").length));
+                arguments.add("--help");
+                StringWriter help = new StringWriter();
+                assertThat(Main.execute(arguments.toArray(String[]::new), new PrintWriter(help), new PrintWriter(new StringWriter())))
+                        .as(path + " --help").isZero();
+                assertThat(help.toString()).as(path + " --help").contains("Usage:");
+            }
+        }
+        finally {
+            System.setErr(original);
+        }
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("WARN");
     }
 
     @Test
