@@ -22,10 +22,10 @@ final class TestErrorReporter {
 
     @Test
     void internalPeftErrorExitsOneWithStackTrace() {
-        int code = reporter.report(new PeftException(StandardErrorCode.WRITE_FAILED, "disk full"));
+        int code = reporter.report(new PeftException(StandardErrorCode.INTERNAL_ERROR, "bad state"));
 
         assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).startsWith("WRITE_FAILED: disk full").contains("at io.github.peft4j");
+        assertThat(err.toString()).startsWith("INTERNAL_ERROR: bad state").contains("at io.github.peft4j");
     }
 
     @Test

@@ -22,8 +22,15 @@ public enum StandardErrorCode implements ErrorCodeSupplier {
     SHAPE_MISMATCH(9, ErrorType.USER_ERROR),
     /** A dataset file has a row that cannot be parsed. */
     MALFORMED_DATASET(10, ErrorType.USER_ERROR),
-    /** Writing an output failed; what was there before is intact. */
-    WRITE_FAILED(11, ErrorType.INTERNAL_ERROR),
+    /**
+     * Writing an output failed (its parent is a file, the file system is read-only or full, permissions); what was
+     * there before is intact. A user error: the fix is in the user's file system, and the message names the path.
+     */
+    WRITE_FAILED(11, ErrorType.USER_ERROR),
+    /** An output path already holds something peft4j did not write there; choose another path or pass {@code --force}. */
+    OUTPUT_EXISTS(12, ErrorType.USER_ERROR),
+    /** The work asked for (sizes, beams, lengths) does not fit in memory or in the sizes the engine can index. */
+    OUT_OF_MEMORY(13, ErrorType.USER_ERROR),
     /** A defect in peft4j: please report it with the stack trace ({@code PEFT4J_DEBUG=1}). */
     INTERNAL_ERROR(999, ErrorType.INTERNAL_ERROR);
 
