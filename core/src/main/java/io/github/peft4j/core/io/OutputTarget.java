@@ -39,29 +39,39 @@ public final class OutputTarget {
     private final String kind;
     private final String description;
     private final Predicate<Path> earlierFileOutput;
+    private final boolean writtenInPlace;
     private final Map<Path, String> inputs = new LinkedHashMap<>();
     private String option = "--out";
     private boolean force;
     private boolean forceOffered;
 
-    private OutputTarget(Path path, String kind, String description, Predicate<Path> earlierFileOutput) {
+    private OutputTarget(Path path, String kind, String description, Predicate<Path> earlierFileOutput, boolean writtenInPlace) {
         this.path = path;
         this.kind = kind;
         this.description = description;
         this.earlierFileOutput = earlierFileOutput;
+        this.writtenInPlace = writtenInPlace;
     }
 
     /**
-     * A directory output of {@code kind} (e.g. {@code adapter}), described for messages as {@code description}
-     * (e.g. "an adapter directory written by 'peft4j export'").
+     * A directory output of {@code kind} (e.g. {@code adapter}) that {@link #replaceDirectory} replaces as a whole,
+     * described for messages as {@code description} (e.g. "an adapter directory written by 'peft4j export'").
      */
     public static OutputTarget directory(Path path, String kind, String description) {
-        return new OutputTarget(path, kind, description, null);
+        return new OutputTarget(path, kind, description, null, false);
+    }
+
+    /**
+     * A directory output of {@code kind} that {@link #writeInto} writes file by file, keeping any other files in it
+     * (a model directory, where users add tokenizer files).
+     */
+    public static OutputTarget directoryWrittenInPlace(Path path, String kind, String description) {
+        return new OutputTarget(path, kind, description, null, true);
     }
 
     /** A file output; {@code earlierOutput} tells whether an existing file is an earlier output of the same kind. */
     public static OutputTarget file(Path path, String description, Predicate<Path> earlierOutput) {
-        return new OutputTarget(path, null, description, earlierOutput);
+        return new OutputTarget(path, null, description, earlierOutput, false);
     }
 
     /** The option that names the target, for messages. Default: {@code --out}. */
@@ -87,7 +97,24 @@ public final class OutputTarget {
 
     /** Refuses the target now, before any work, if the policy does not allow writing it. */
     public OutputTarget check() {
-        check(true);
+        Path absolute = path.toAbsolutePath().normalize();
+        refuseProtected(absolute);
+        requireWritableParent(absolute);
+        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            return this;
+        }
+        if (kind == null && Files.isDirectory(absolute)) {
+            throw refusal(path + " is a directory; " + option + " names a file, and peft4j never replaces a directory with one, not even with --force."
+                    + " Choose a file path for " + option);
+        }
+        if (force || isEmptyDirectory(absolute)) {
+            return this;
+        }
+        boolean earlierOutput = kind == null ? earlierFileOutput.test(absolute) : isEarlierDirectoryOutput(absolute);
+        if (!earlierOutput) {
+            throw refusal(path + " already exists" + (description == null ? "" : " and is not " + description)
+                    + "; it was left untouched. Choose another " + option + (forceOffered ? ", or add --force to replace it" : ""));
+        }
         return this;
     }
 
@@ -96,7 +123,10 @@ public final class OutputTarget {
      * ({@link AtomicFiles#replaceDirectory}), then marks the result as this kind of output.
      */
     public void replaceDirectory(Consumer<Path> writer) {
-        check(true);
+        if (writtenInPlace) {
+            throw new IllegalStateException(path + " is written in place");
+        }
+        check();
         AtomicFiles.replaceDirectory(path, partial -> {
             writer.accept(partial);
             writeMarker(partial, entries(partial));
@@ -108,7 +138,10 @@ public final class OutputTarget {
      * the marker goes first, so that an earlier write cut short is still recognised as peft4j's.
      */
     public void writeInto(Consumer<Path> writer) {
-        check(false);
+        if (!writtenInPlace) {
+            throw new IllegalStateException(path + " is replaced as a whole");
+        }
+        check();
         AtomicFiles.createDirectories(path);
         writeMarker(path, List.of());
         writer.accept(path);
@@ -160,26 +193,6 @@ public final class OutputTarget {
         }
     }
 
-    private void check(boolean replacesEverything) {
-        Path absolute = path.toAbsolutePath().normalize();
-        refuseProtected(absolute);
-        requireWritableParent(absolute);
-        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (kind == null && Files.isDirectory(absolute)) {
-            throw refusal(path + " is a directory; " + option + " names a file, and peft4j never replaces a directory with one. Choose a file path for " + option);
-        }
-        if (force || isEmptyDirectory(absolute)) {
-            return;
-        }
-        boolean earlierOutput = kind == null ? earlierFileOutput.test(absolute) : isEarlierDirectoryOutput(absolute, replacesEverything);
-        if (!earlierOutput) {
-            throw refusal(path + " already exists" + (description == null ? "" : " and is not " + description)
-                    + "; it was left untouched. Choose another " + option + (forceOffered ? ", or add --force to replace it" : ""));
-        }
-    }
-
     /** The target may not be or contain an input, the current directory, the home directory or /, nor replace something inside an input. */
     private void refuseProtected(Path absolute) {
         Path target = real(absolute);
@@ -218,7 +231,7 @@ public final class OutputTarget {
         }
     }
 
-    private boolean isEarlierDirectoryOutput(Path directory, boolean onlyWhatItWrote) {
+    private boolean isEarlierDirectoryOutput(Path directory) {
         Path marker = directory.resolve(MARKER);
         try {
             if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)
@@ -229,7 +242,7 @@ public final class OutputTarget {
             if (lines.isEmpty() || !lines.get(0).equals(MARKER_HEADER + kind)) {
                 return false;
             }
-            if (!onlyWhatItWrote) {
+            if (writtenInPlace) {
                 return true;
             }
             Set<String> written = Set.copyOf(lines.subList(1, lines.size()));

@@ -46,7 +46,7 @@ final class TestOutputTarget {
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve("a.jpg"), "jpeg");
         Path model = directory.resolve("model");
-        OutputTarget.directory(model, "model", "a model directory").writeInto(dir -> AtomicFiles.writeString(dir.resolve("config.json"), "{}"));
+        OutputTarget.directoryWrittenInPlace(model, "model", "a model directory").writeInto(dir -> AtomicFiles.writeString(dir.resolve("config.json"), "{}"));
 
         for (Path target : new Path[] {file, foreign, model}) {
             assertThatThrownBy(() -> writeAdapter(target, "x")).isInstanceOf(PeftException.class)
