@@ -170,16 +170,21 @@ final class TrainCommand implements Callable<Integer> {
             return train(RunManifest.read(out));
         }
         RunManifest manifest = newRun();
-        OutputTarget.NewDirectory runDirectory = OutputTarget.directory(out, "run", null).createEmpty();
+        OutputTarget.NewDirectory runDirectory = OutputTarget.createEmptyDirectory(out, "--out");
         try {
             manifest.write(out);
             return train(manifest);
         }
         catch (RuntimeException | Error e) {
-            // Nothing to resume from yet: what this run wrote goes, so the same command can simply be run again.
-            if (AtomicFiles.existingDirectory(out.resolve("checkpoint")).isEmpty()) {
-                runDirectory.discard();
+            if (AtomicFiles.existingDirectory(out.resolve("checkpoint")).isPresent()) {
+                if (e instanceof PeftException peft && peft.isUserError()) {
+                    throw new PeftException(peft::getErrorCode, peft.getMessage() + ". The run's checkpoint is kept: once this is fixed, continue with"
+                            + " 'peft4j train --resume --out " + out + "'", peft);
+                }
+                throw e;
             }
+            // Nothing to resume from yet: what this run wrote goes, so the same command can simply be run again.
+            runDirectory.discard();
             throw e;
         }
     }

@@ -198,6 +198,20 @@ final class TestOutputPolicy {
     }
 
     @Test
+    void aRunThatFailsAfterItsFirstCheckpointIsKeptForResume() {
+        // GPT-2's PEFT prefix directory cannot record positions=zero: the export at the end fails, after the last checkpoint.
+        Path kept = directory.resolve("kept-run");
+
+        CliRun failed = CliRun.of(with(train(kept, data.resolve("train.jsonl")), "--set", "positions=zero"));
+
+        assertThat(failed.exitCode()).as(failed.err()).isEqualTo(2);
+        assertThat(failed.err().lines().filter(line -> line.startsWith("INVALID_ARGUMENT: ")))
+                .singleElement().asString().contains("checkpoint is kept", "--resume --out " + kept);
+        assertThat(kept.resolve("run.json")).exists();
+        assertThat(kept.resolve("checkpoint/parameters.safetensors")).exists();
+    }
+
+    @Test
     void predict() throws IOException {
         refusesUnrelatedTargets("predict", TestOutputPolicy::predict, true);
         belowARegularFileIsAWriteFailure("predict", TestOutputPolicy::predict);

@@ -148,10 +148,11 @@ public final class OutputTarget {
     }
 
     /**
-     * Creates the target for an output written into it piece by piece (a training run); it must be absent or an
-     * empty directory. {@link NewDirectory#discard} removes what was written into it since.
+     * Creates {@code path}, named by {@code option}, for an output written into it piece by piece (a training run):
+     * it must be absent or an empty directory, else OUTPUT_EXISTS. {@link NewDirectory#discard} removes what was
+     * written into it since. Nothing that existed is ever removed, so the current directory may be given too.
      */
-    public NewDirectory createEmpty() {
+    public static NewDirectory createEmptyDirectory(Path path, String option) {
         requireWritableParent(path.toAbsolutePath());
         boolean existed = Files.exists(path, LinkOption.NOFOLLOW_LINKS);
         if (existed && !isEmptyDirectory(path)) {

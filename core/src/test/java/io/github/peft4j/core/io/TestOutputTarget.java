@@ -98,20 +98,20 @@ final class TestOutputTarget {
     @Test
     void aNewDirectoryIsDiscardedWithEverythingWrittenIntoIt() throws IOException {
         Path created = directory.resolve("run");
-        OutputTarget.NewDirectory fresh = OutputTarget.directory(created, "run", null).createEmpty();
+        OutputTarget.NewDirectory fresh = OutputTarget.createEmptyDirectory(created, "--out");
         Files.writeString(created.resolve("run.json"), "{}");
         fresh.discard();
         assertThat(created).doesNotExist();
 
         Path empty = directory.resolve("empty");
         Files.createDirectories(empty);
-        OutputTarget.NewDirectory found = OutputTarget.directory(empty, "run", null).createEmpty();
+        OutputTarget.NewDirectory found = OutputTarget.createEmptyDirectory(empty, "--out");
         Files.writeString(empty.resolve("run.json"), "{}");
         found.discard();
         assertThat(empty).isEmptyDirectory();
 
         Files.writeString(empty.resolve("data.jsonl"), "mine");
-        assertThatThrownBy(() -> OutputTarget.directory(empty, "run", null).createEmpty())
+        assertThatThrownBy(() -> OutputTarget.createEmptyDirectory(empty, "--out"))
                 .isInstanceOf(PeftException.class).satisfies(code("OUTPUT_EXISTS")).hasMessageContaining(empty.toString());
         try (Stream<Path> files = Files.list(empty)) {
             assertThat(files).containsExactly(empty.resolve("data.jsonl"));
