@@ -9,6 +9,7 @@ import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.training.JsonlExamples;
 import io.github.peft4j.core.training.ProgressBar;
 import io.github.peft4j.core.training.StepMetrics;
@@ -31,9 +32,7 @@ import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,8 +88,12 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--low-data", description = "With --dataset: train on N seeded examples, with a dev split of 30%% of N beside them.")
     Integer lowData;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for ablation.json, the adapters and the predictions.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for ablation.json, the adapters and the predictions: a new "
+            + "path, or an earlier ablation (replaced when the new one is complete). Anything else is refused unless --force.")
     Path out;
+
+    @Option(names = "--force", description = "Replace --out even if it is not an earlier ablation (never the model or data directory, or one containing them).")
+    boolean force;
 
     @Option(names = "--methods", split = ",", description = "Adapter methods to compare. Default: prefix,embedding,infix.")
     List<String> methods;
@@ -184,7 +187,8 @@ final class AblateCommand implements Callable<Integer> {
             check(dot < 0 || chosenMethods.contains(key.substring(0, dot)), "--set " + key + " names method '" + (dot < 0 ? "" : key.substring(0, dot))
                     + "', which is not among --methods " + chosenMethods);
         }
-        createDirectory(out);
+        OutputTarget target = OutputTarget.directory(out, "ablation", "an ablation directory written by 'peft4j ablate' (holding only what it wrote)")
+                .force(force).protecting("the model directory", model).protecting("the training data", data).protecting("the dev data", dev).check();
 
         PrintWriter console = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -193,20 +197,22 @@ final class AblateCommand implements Callable<Integer> {
             long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
             Data examples = readData(backend, eos);
             long baseParameters = backend.baseParameters().values().stream().mapToLong(NDArray::size).sum();
-            int run = 0;
-            for (String method : chosenMethods) {
-                for (int length : chosenLengths) {
-                    run++;
-                    err.printf(Locale.ROOT, "ablate: run %d/%d, %s with length %d%n", run, chosenMethods.size() * chosenLengths.size(), method, length);
-                    err.flush();
-                    rows.add(runOne(backend, manager, eos, method, length, settingsByRun.get(runName(method, length)), training, examples, err));
+            // Written beside --out and swapped in when complete: an earlier ablation stays whole until then.
+            target.replaceDirectory(directory -> {
+                int run = 0;
+                for (String method : chosenMethods) {
+                    for (int length : chosenLengths) {
+                        run++;
+                        err.printf(Locale.ROOT, "ablate: run %d/%d, %s with length %d%n", run, chosenMethods.size() * chosenLengths.size(), method, length);
+                        err.flush();
+                        rows.add(runOne(directory, backend, manager, eos, method, length, settingsByRun.get(runName(method, length)), training, examples, err));
+                    }
                 }
-            }
-            String metricName = dataset == null ? null : metricName(dataset);
-            printTable(console, rows, baseParameters, metricName);
-            Path result = out.resolve(RESULT_FILE);
-            AtomicFiles.writeString(result, json(rows, baseParameters, metricName, training, examples).toPrettyString() + "\n");
-            console.printf(Locale.ROOT, "Wrote %s%n", result);
+                String metricName = dataset == null ? null : metricName(dataset);
+                printTable(console, rows, baseParameters, metricName);
+                AtomicFiles.writeString(directory.resolve(RESULT_FILE), json(rows, baseParameters, metricName, training, examples).toPrettyString() + "\n");
+            });
+            console.printf(Locale.ROOT, "Wrote %s%n", out.resolve(RESULT_FILE));
         }
         return 0;
     }
@@ -235,10 +241,10 @@ final class AblateCommand implements Callable<Integer> {
         return method + "-" + length;
     }
 
-    private Row runOne(ModelBackend backend, NDManager manager, long eos, String method, int length, Map<String, String> runSettings,
+    private Row runOne(Path ablationDirectory, ModelBackend backend, NDManager manager, long eos, String method, int length, Map<String, String> runSettings,
             TrainingConfig training, Data examples, PrintWriter err) {
         long began = System.nanoTime();
-        Path runDirectory = out.resolve(runName(method, length));
+        Path runDirectory = ablationDirectory.resolve(runName(method, length));
         try (NDManager runManager = manager.newSubManager();
                 ParameterEfficientAdapter adapter = registry.adapter(method).create(runSettings, new AdapterContext(backend, runManager, seed))) {
             double[] recent = new double[LOSS_WINDOW];
@@ -431,15 +437,6 @@ final class AblateCommand implements Callable<Integer> {
             node.put("seconds", row.seconds());
         }
         return root;
-    }
-
-    private static void createDirectory(Path directory) {
-        try {
-            Files.createDirectories(directory);
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.WRITE_FAILED, "Cannot create " + directory + ": " + e, e);
-        }
     }
 
     private static void check(boolean condition, String message) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.training.ParameterValues;
 import io.github.peft4j.core.training.RunManifest;
@@ -35,8 +36,12 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "RUN_DIR", description = "A run directory written by 'peft4j train'.")
     Path run;
 
-    @Option(names = "--out", required = true, paramLabel = "ADAPTER_DIR", description = "Directory to write (replaced atomically).")
+    @Option(names = "--out", required = true, paramLabel = "ADAPTER_DIR",
+            description = "Adapter directory to write: a new path, or an earlier export (replaced atomically). Anything else is refused unless --force.")
     Path out;
+
+    @Option(names = "--force", description = "Replace --out even if it is not an earlier export (never the run directory, the model directory, or one containing them).")
+    boolean force;
 
     @Inject
     ExportCommand(ModelLoader loader, PluginRegistry registry) {
@@ -47,6 +52,11 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunManifest manifest = RunManifest.read(run);
+        OutputTarget target = OutputTarget.directory(out, "adapter", "an adapter directory written by 'peft4j export' (holding only what it wrote)")
+                .force(force)
+                .protecting("the run directory it exports from", run)
+                .protecting("the model directory", manifest.model())
+                .check();
         Path parameters = AtomicFiles.existingDirectory(run.resolve("checkpoint"))
                 .map(dir -> dir.resolve("parameters.safetensors"))
                 .filter(Files::isRegularFile)
@@ -56,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
                     .create(manifest.settings(), new AdapterContext(backend, manager, manifest.training().seed()));
             try (adapter; SafetensorsFile saved = SafetensorsFile.open(parameters)) {
                 ParameterValues.assignAll(adapter.trainableParameters(), saved, manager);
-                AtomicFiles.replaceDirectory(out, adapter::export);
+                target.replaceDirectory(adapter::export);
                 spec.commandLine().getOut().printf(Locale.ROOT, "Exported %s (%,d parameters) to %s%n", manifest.method(), adapter.exportedParameterCount(), out);
             }
         }

@@ -3,6 +3,8 @@ package io.github.peft4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
+import io.github.peft4j.core.io.OutputTarget;
+import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
@@ -23,6 +25,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Run the model over token ids and write float32 'logits' [1, T, vocab] (T = decoder length for BART) to a safetensors file.")
 final class ForwardCommand implements Callable<Integer> {
+    /** The metadata entry that marks a file as forward's output, so that running forward again may replace it. */
+    private static final String WRITER_KEY = "peft4j";
+    private static final String WRITER = "forward logits";
+
     private final ModelLoader loader;
 
     @Spec
@@ -44,8 +50,12 @@ final class ForwardCommand implements Callable<Integer> {
             + "Without them BART shifts --ids right behind its decoder start token, as Hugging Face does.")
     long[] decoderIds;
 
-    @Option(names = "--out", required = true, description = "Output safetensors file (written atomically).")
+    @Option(names = "--out", required = true,
+            description = "Safetensors file to write (atomically): a new path, or logits forward wrote before. Anything else is refused unless --force.")
     Path out;
+
+    @Option(names = "--force", description = "Replace --out even if forward did not write it (never a directory, nor a file inside the model directory).")
+    boolean force;
 
     @Mixin
     AdapterOptions adapter;
@@ -57,6 +67,8 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputTarget.file(out, "a logits file written by 'peft4j forward'", ForwardCommand::isLogitsFile).force(force)
+                .protecting("the model directory", model).check();
         requireSameLength("--mask", mask);
         requireSameLength("--position-ids", positionIds);
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {
@@ -75,10 +87,20 @@ final class ForwardCommand implements Callable<Integer> {
             }
             AdapterHooks hooks = adapter.hooks(backend, manager);
             NDArray logits = backend.forward(input, hooks);
-            SafetensorsWriter.write(out, Map.of("logits", logits), Map.of("format", "pt"));
+            SafetensorsWriter.write(out, Map.of("logits", logits), Map.of("format", "pt", WRITER_KEY, WRITER));
             spec.commandLine().getOut().println("Wrote logits " + logits.getShape() + " to " + out);
         }
         return 0;
+    }
+
+    /** Whether {@code file} is logits this command wrote: its metadata says so. */
+    private static boolean isLogitsFile(Path file) {
+        try (SafetensorsFile logits = SafetensorsFile.open(file)) {
+            return WRITER.equals(logits.metadata().get(WRITER_KEY));
+        }
+        catch (PeftException notSafetensors) {
+            return false;
+        }
     }
 
     private void requireSameLength(String option, long[] values) {

@@ -3,15 +3,12 @@ package io.github.peft4j.cli;
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
 import io.github.peft4j.core.inject.PluginRegistry;
-import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.core.io.OutputTarget;
+import io.github.peft4j.spi.BackendProvider;
 import io.github.peft4j.spi.RandomModelShape;
-import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,10 +51,11 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--seed", required = true, description = "Random seed; equal seeds give identical files.")
     long seed;
 
-    @Option(names = "--out", required = true, description = "Directory to create.")
+    @Option(names = "--out", required = true,
+            description = "Model directory to write: a new or empty one, or one init-model wrote before (its model files are replaced, other files kept).")
     Path out;
 
-    @Option(names = "--force", description = "Replace the model files of an existing, non-empty --out directory.")
+    @Option(names = "--force", description = "Write the model files into --out even if init-model did not write it (other files in it are kept).")
     boolean force;
 
     @Inject
@@ -66,17 +64,12 @@ final class InitModelCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
-        if (!force && Files.isDirectory(out)) {
-            try (Stream<Path> entries = Files.list(out)) {
-                if (entries.findAny().isPresent()) {
-                    throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, out + " exists and is not empty; choose another --out or add --force");
-                }
-            }
-        }
+    public Integer call() {
+        OutputTarget target = OutputTarget.directoryWrittenInPlace(out, "model", "a model directory written by 'peft4j init-model'").force(force).check();
         RandomModelShape shape = new RandomModelShape(preset, optional(layers), optional(hidden), optional(heads), optional(vocab), optional(positions));
+        BackendProvider backend = registry.backend(architecture);
         try (NDManager manager = NDManager.newBaseManager()) {
-            registry.backend(architecture).writeRandomModel(out, shape, seed, manager);
+            target.writeInto(directory -> backend.writeRandomModel(directory, shape, seed, manager));
         }
         spec.commandLine().getOut().println("Wrote a random " + architecture + " (" + preset + " preset, seed " + seed + ") to " + out);
         return 0;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
 import io.github.peft4j.spi.ModelBackend;
@@ -56,8 +57,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "The dataset's directory.")
     Path data;
 
-    @Option(names = "--out", required = true, description = "Predictions file, one line per source (written atomically).")
+    @Option(names = "--out", required = true, description = "Predictions file to write, one line per source (atomically); an existing file is refused unless --force.")
     Path out;
+
+    @Option(names = "--force", description = "Replace an existing --out file (never a directory, nor a file inside the model or data directory).")
+    boolean force;
 
     @Option(names = "--beams", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}.")
     int beams;
@@ -94,6 +98,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputTarget.file(out, null, file -> false).force(force).protecting("the model directory", model).protecting("the data directory", data).check();
         List<EvaluationItem> items = Datasets.read(dataset, data, split).evaluationItems();
         List<Optional<String>> adapterNames = rowAdapters == null ? null : adapterNames(items.size());
         if (limit != null) {

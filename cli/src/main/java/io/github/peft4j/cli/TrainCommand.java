@@ -9,6 +9,7 @@ import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.generation.Generator;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.BaseWeights;
 import io.github.peft4j.core.training.JsonlExamples;
@@ -36,7 +37,6 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.SpecialTokens;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +73,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "Run directory to create (or to continue with --resume).")
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR",
+            description = "Run directory to create (new or empty), or to continue with --resume. A new run that fails before its first checkpoint removes what it wrote.")
     Path out;
 
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint; every other option comes from its run.json.")
@@ -165,7 +166,30 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunManifest manifest = resume ? RunManifest.read(out) : newRun();
+        if (resume) {
+            return train(RunManifest.read(out));
+        }
+        RunManifest manifest = newRun();
+        OutputTarget.NewDirectory runDirectory = OutputTarget.createEmptyDirectory(out, "--out");
+        try {
+            manifest.write(out);
+            return train(manifest);
+        }
+        catch (RuntimeException | Error e) {
+            if (AtomicFiles.existingDirectory(out.resolve("checkpoint")).isPresent()) {
+                if (e instanceof PeftException peft && peft.isUserError()) {
+                    throw new PeftException(peft::getErrorCode, peft.getMessage() + ". The run's checkpoint is kept: once this is fixed, continue with"
+                            + " 'peft4j train --resume --out " + out + "'", peft);
+                }
+                throw e;
+            }
+            // Nothing to resume from yet: what this run wrote goes, so the same command can simply be run again.
+            runDirectory.discard();
+            throw e;
+        }
+    }
+
+    private int train(RunManifest manifest) {
         PrintWriter console = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager, manifest.frozenPrecision())) {
             long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
@@ -222,7 +246,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A new run needs --model and --data (or --resume to continue " + out + ")");
         }
         if (Files.exists(out.resolve(RunManifest.FILE_NAME))) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, out + " already holds a run: add --resume to continue it, or choose another --out");
+            throw new PeftException(StandardErrorCode.OUTPUT_EXISTS, out + " already holds a run: add --resume to continue it, or choose another --out");
         }
         Map<String, String> methodSettings = new LinkedHashMap<>(settings);
         if (method.equals(TOP_K)) {
@@ -248,13 +272,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         RunManifest manifest = new RunManifest(model, method, methodSettings, training, data, Optional.ofNullable(dev), Optional.ofNullable(dataset),
                 lowData == null ? OptionalInt.empty() : OptionalInt.of(lowData), checkpointEvery, frozen.precision());
-        try {
-            Files.createDirectories(out);
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.WRITE_FAILED, "Cannot create " + out + ": " + e, e);
-        }
-        manifest.write(out);
         return manifest;
     }
 

@@ -30,11 +30,15 @@ final class TestModelCommands {
     }
 
     @Test
-    void initModelRefusesToOverwriteWithoutForce() {
-        CliRun run = CliRun.of("init-model", "--arch", "gpt2", "--seed", "1", "--out", model.toString());
+    void initModelRefusesToOverwriteWithoutForce() throws IOException {
+        Path notAModel = directory.resolve("not-a-model");
+        Files.createDirectories(notAModel);
+        Files.writeString(notAModel.resolve("config.json"), "{}");
 
-        assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("INVALID_ARGUMENT:").contains("--force");
+        String message = CliRun.of("init-model", "--arch", "gpt2", "--seed", "1", "--out", notAModel.toString()).assertUserError("OUTPUT_EXISTS");
+
+        assertThat(message).contains(notAModel.toString(), "--force");
+        assertThat(notAModel.resolve("config.json")).hasContent("{}");
     }
 
     @Test

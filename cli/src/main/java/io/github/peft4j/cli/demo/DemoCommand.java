@@ -9,6 +9,8 @@ import io.github.peft4j.cli.report.GeneratedSample;
 import io.github.peft4j.cli.report.RunReport;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.BaseWeights;
 import io.github.peft4j.core.training.CausalLmText;
@@ -29,10 +31,8 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.RandomModelShape;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,8 +68,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", defaultValue = "runs/demo", description = "Where the model, runs and reports go. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Where the model, runs and reports go: a new or empty directory, or an "
+            + "earlier demo (replaced when the new one is complete); anything else is refused unless --force. Default: ${DEFAULT-VALUE}.")
     Path out;
+
+    @Option(names = "--force", description = "Replace --out even if it is not an earlier demo (never the current or home directory, or one containing them).")
+    boolean force;
 
     @Option(names = "--seed", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -95,20 +99,25 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+        OutputTarget target = OutputTarget.directory(out, "demo", "a demo directory written by 'peft4j demo' (holding only what it wrote)").force(force).check();
+        // Written beside --out and swapped in when complete: an earlier demo stays whole until then.
+        target.replaceDirectory(this::run);
+        return 0;
+    }
+
+    /** The demo, writing into {@code work}; what it prints names the paths under --out, where the result ends up. */
+    private void run(Path work) {
         PrintWriter console = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (Files.exists(out.resolve("model"))) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, out + " already holds a demo; remove it or pass another --out");
-        }
         RestaurantWorld world = new RestaurantWorld(seed);
-        Path modelDirectory = out.resolve("model");
-        Files.createDirectories(modelDirectory);
+        Path modelDirectory = work.resolve("model");
+        AtomicFiles.createDirectories(modelDirectory);
         int vocabulary = WordTokenizer.write(modelDirectory, RestaurantWorld.words());
         try (NDManager manager = NDManager.newBaseManager()) {
             registry.backend("gpt2").writeRandomModel(modelDirectory, new RandomModelShape("tiny", OptionalInt.of(4), OptionalInt.of(128),
                     OptionalInt.of(4), OptionalInt.of(vocabulary), OptionalInt.of(128)), seed, manager);
-            console.printf(Locale.ROOT, "1/4  A random GPT-2 (4 layers, 128 wide, %d tokens) in %s%n", vocabulary, modelDirectory);
+            console.printf(Locale.ROOT, "1/4  A random GPT-2 (4 layers, 128 wide, %d tokens) in %s%n", vocabulary, out.resolve("model"));
             try (ModelBackend model = registry.backend("gpt2").load(modelDirectory, manager)) {
                 TextTokenizer tokenizer = model.tokenizer().orElseThrow();
                 long eos = model.eosTokenIds().iterator().next();
@@ -117,8 +126,8 @@ public final class DemoCommand implements Callable<Integer> {
                 List<TrainingExample> corpus = world.corpus(3000).stream()
                         .map(text -> new TrainingExample(new long[] {eos}, append(tokenizer.encode(" " + text), eos))).toList();
                 TrainingResult pretraining = new Trainer(model, BaseWeights.all(model), config(3e-3, pretrainSteps, Math.min(30, pretrainSteps / 10), 16), eos,
-                        listeners(err, out.resolve("pretrain"))).train(corpus, List.of(), Optional.empty(), 0, directory -> { });
-                report(out.resolve("pretrain"), "peft4j demo: pretraining", model, BaseWeights.all(model).parameters(), pretraining, Map.of(), List.of());
+                        listeners(err, work.resolve("pretrain"))).train(corpus, List.of(), Optional.empty(), 0, directory -> { });
+                report(work.resolve("pretrain"), "peft4j demo: pretraining", model, BaseWeights.all(model).parameters(), pretraining, Map.of(), List.of());
                 // The pretrained language model replaces the random one on disk, for generate/train/predict afterwards.
                 SafetensorsWriter.write(modelDirectory.resolve("model.safetensors"), model.baseParameters(), Map.of("format", "pt"));
 
@@ -135,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
                     ParameterEfficientAdapter prefix = registry.adapter("prefix").create(Map.of("length", Integer.toString(prefixLength), "mlp-width", "256"),
                             new AdapterContext(frozenModel, manager, seed));
                     TrainingResult tuning = new Trainer(frozenModel, Trainer.Trainable.of(prefix), config(1e-2, prefixSteps, 0, 16), eos,
-                            listeners(err, out.resolve("prefix"))).train(pairs, List.of(), Optional.empty(), 0, directory -> { });
+                            listeners(err, work.resolve("prefix"))).train(pairs, List.of(), Optional.empty(), 0, directory -> { });
                     boolean frozen = fingerprint(frozenModel.baseParameters()).equals(frozenBefore);
 
                     console.printf(Locale.ROOT, "4/4  Generating for %d held-out inputs%n", test.size());
@@ -149,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
                     List<RestaurantWorld.Restaurant> inputs = new ArrayList<>(test.keySet());
                     double completeBefore = complete(inputs, before);
                     double completeAfter = complete(inputs, after);
-                    prefix.export(out.resolve("prefix/adapter"));
+                    prefix.export(work.resolve("prefix/adapter"));
 
                     List<GeneratedSample> samples = new ArrayList<>();
                     for (int i = 0; i < Math.min(3, inputs.size()); i++) {
@@ -165,7 +174,7 @@ public final class DemoCommand implements Callable<Integer> {
                     results.put("outputs stating every fact, after", String.format(Locale.ROOT, "%.0f%%", completeAfter));
                     results.put("frozen model unchanged by prefix-tuning", frozen ? "yes (bit for bit)" : "NO");
                     results.put("exported prefix parameters", String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()));
-                    Path report = report(out.resolve("prefix"), "peft4j demo: prefix-tuning", frozenModel, prefix.trainableParameters(), tuning, results, samples);
+                    Path report = report(work.resolve("prefix"), "peft4j demo: prefix-tuning", frozenModel, prefix.trainableParameters(), tuning, results, samples);
 
                     console.printf(Locale.ROOT, "%nOn %d held-out inputs, before -> after prefix-tuning:%n  BLEU %.1f -> %.1f%n"
                             + "  outputs stating every fact of their input %.0f%% -> %.0f%%%n"
@@ -174,7 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
                             String.format(Locale.ROOT, "%,d", prefix.exportedParameterCount()), frozen ? "is bit-for-bit unchanged" : "CHANGED");
                     console.printf(Locale.ROOT, "Report: %s%nNext: the same on a real GPT-2 and E2E, see docs/getting-started.md; try%n"
                             + "  ./peft4j generate --model %s --adapter %s --source \"name : The Eagle | Type : pub | food : French | area : riverside | price : cheap\" --beams 4%n",
-                            report, modelDirectory, out.resolve("prefix/adapter"));
+                            out.resolve(work.relativize(report)), out.resolve("model"), out.resolve("prefix/adapter"));
                     prefix.close();
                     if (!frozen) {
                         throw new PeftException(StandardErrorCode.INTERNAL_ERROR, "prefix-tuning changed the frozen model's weights");
@@ -182,15 +191,14 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
-        return 0;
     }
 
     private static TrainingConfig config(double learningRate, long steps, long warmup, int batchSize) {
         return new TrainingConfig(learningRate, TrainingConfig.Schedule.LINEAR, warmup, 1, OptionalLong.of(steps), batchSize, 1, 1.0, 0, true, 1, 0, 0);
     }
 
-    private static List<TrainingListener> listeners(PrintWriter err, Path run) throws IOException {
-        Files.createDirectories(run);
+    private static List<TrainingListener> listeners(PrintWriter err, Path run) {
+        AtomicFiles.createDirectories(run);
         return List.of(new ProgressBar(err, System.console() != null, 100), new MetricsLog(run));
     }
 

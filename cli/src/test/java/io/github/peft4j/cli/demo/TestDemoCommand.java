@@ -39,8 +39,13 @@ final class TestDemoCommand {
                 new PrintWriter(generated, true), new PrintWriter(err, true))).as(err.toString()).isZero();
         assertThat(generated.toString()).isNotBlank();
 
-        int again = Main.execute(new String[] {"demo", "--out", demo.toString()}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
-        assertThat(again).as("refuses to overwrite a demo").isEqualTo(2);
+        // An earlier demo would be replaced; one holding a file the demo did not write is refused before any work.
+        Files.writeString(demo.resolve("notes.txt"), "mine");
+        StringWriter refusal = new StringWriter();
+        int again = Main.execute(new String[] {"demo", "--out", demo.toString()}, new PrintWriter(new StringWriter(), true), new PrintWriter(refusal, true));
+        assertThat(again).as("refuses to replace a demo holding a file of the user's").isEqualTo(2);
+        assertThat(refusal.toString()).startsWith("OUTPUT_EXISTS: ");
+        assertThat(demo.resolve("notes.txt")).hasContent("mine");
     }
 
     @Test

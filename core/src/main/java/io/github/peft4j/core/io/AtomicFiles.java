@@ -1,14 +1,14 @@
 package io.github.peft4j.core.io;
 
-import io.github.peft4j.spi.PeftException;
-import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -19,11 +19,15 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers see either the old complete file or the new complete file: the content goes to a
- * temporary file beside the target, is forced to disk, and is renamed over the target.
+ * temporary file beside the target, is forced to disk, and is renamed over the target. Directories are replaced the
+ * same way ({@link #replaceDirectory}). These are the mechanics; {@link OutputTarget} decides whether a command may
+ * write a target at all.
  */
 public final class AtomicFiles {
     /** Produces a file's content. */
@@ -32,15 +36,25 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    private static final String TEMPORARY_TAG = ".peft4j-";
+    private static final String TEMPORARY_SUFFIX = ".tmp";
+    private static final String PARTIAL_SUFFIX = ".peft4j-partial";
+    private static final String OLD_SUFFIX = ".peft4j-old";
+
     private AtomicFiles() {}
 
+    /**
+     * Writes {@code target} atomically. The temporary file is {@code .NAME.peft4j-PID-RANDOM.tmp}: a writer that is
+     * killed leaves it behind, and the next write of the same target removes the ones whose process is gone.
+     */
     public static void write(Path target, Content content) {
         Path absolute = target.toAbsolutePath();
         Path directory = absolute.getParent();
         Path temporary = null;
         try {
             Files.createDirectories(directory);
-            temporary = Files.createTempFile(directory, "." + absolute.getFileName(), ".tmp");
+            removeDeadWritersTemporaries(absolute);
+            temporary = Files.createTempFile(directory, temporaryPrefix(absolute), TEMPORARY_SUFFIX);
             keepUsualPermissions(temporary, absolute);
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = Channels.newOutputStream(channel);
@@ -50,53 +64,94 @@ public final class AtomicFiles {
             }
             moveIntoPlace(temporary, absolute);
         }
-        catch (IOException | RuntimeException e) {
+        catch (IOException e) {
             deleteQuietly(temporary);
-            if (e instanceof PeftException peft) {
-                throw peft;
-            }
-            throw new PeftException(StandardErrorCode.WRITE_FAILED,
-                    "Could not write " + target + " (" + e + "); any previous version of it is intact. Check the disk space and permissions of " + directory, e);
+            throw IoErrors.writeFailed(target, e);
+        }
+        catch (RuntimeException | Error e) {
+            deleteQuietly(temporary);
+            throw e;
         }
     }
 
+    public static void writeString(Path target, String text) {
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /**
-     * Replaces directory {@code target} with what {@code writer} puts into a fresh sibling directory: readers see
-     * the old complete directory or the new complete one. If the process dies between the two renames, the old
-     * directory survives as {@code target.old} and {@link #existingDirectory} still finds it.
+     * Replaces directory {@code target} with what {@code writer} puts into a fresh sibling {@code target.peft4j-partial}:
+     * readers see the old complete directory or the new complete one. The swap is two renames (target to
+     * {@code target.peft4j-old}, partial to target); a process killed between them leaves no {@code target} but a
+     * complete {@code target.peft4j-old}, which the next {@link #replaceDirectory} or {@link #existingDirectory} of
+     * the same target renames back before doing anything else. So a kill at any point leaves either the old or the
+     * new directory at {@code target}, or the old one one access away from it.
      */
     public static void replaceDirectory(Path target, Consumer<Path> writer) {
         Path absolute = target.toAbsolutePath();
-        Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
-        Path old = absolute.resolveSibling(absolute.getFileName() + ".old");
+        Path partial = sibling(absolute, PARTIAL_SUFFIX);
+        Path old = sibling(absolute, OLD_SUFFIX);
+        boolean written = false;
         try {
+            recoverCutShortSwap(absolute);
             deleteRecursively(partial);
             Files.createDirectories(partial);
             writer.accept(partial);
+            written = true;
             deleteRecursively(old);
-            if (Files.exists(absolute)) {
+            if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
                 Files.move(absolute, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
             deleteRecursively(old);
         }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.WRITE_FAILED, "Could not write " + target + " (" + e + "); the previous version is in "
-                    + target + " or " + old + ". Check the disk space and permissions.", e);
+            throw IoErrors.writeFailed(target, e);
+        }
+        finally {
+            if (!written) {
+                deleteQuietly(partial);
+            }
         }
     }
 
-    /** {@code directory}, or the previous version a {@link #replaceDirectory} cut short left as {@code directory.old}. */
+    /**
+     * {@code directory} as the last complete {@link #replaceDirectory} left it. When a replacement was cut short
+     * between its two renames, the previous version is renamed back into place first; where that is impossible (a
+     * read-only file system), the previous version is returned where it is.
+     */
     public static Optional<Path> existingDirectory(Path directory) {
         if (Files.isDirectory(directory)) {
             return Optional.of(directory);
         }
-        Path old = directory.resolveSibling(directory.getFileName() + ".old");
-        return Files.isDirectory(old) ? Optional.of(old) : Optional.empty();
+        Path old = sibling(directory, OLD_SUFFIX);
+        if (!Files.isDirectory(old)) {
+            return Optional.empty();
+        }
+        try {
+            recoverCutShortSwap(directory.toAbsolutePath());
+            return Optional.of(directory);
+        }
+        catch (IOException e) {
+            return Optional.of(old);
+        }
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
+    /**
+     * Creates {@code directory} (and its parents) for an output, or fails with the user error WRITE_FAILED naming
+     * it, e.g. when a parent is a regular file.
+     */
+    public static void createDirectories(Path directory) {
+        try {
+            Files.createDirectories(directory);
+        }
+        catch (IOException e) {
+            throw IoErrors.writeFailed(directory, e);
+        }
+    }
+
+    /** Deletes {@code path} and everything under it (a symbolic link is deleted, not followed). */
+    static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(path)) {
@@ -106,8 +161,36 @@ public final class AtomicFiles {
         }
     }
 
-    public static void writeString(Path target, String text) {
-        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    private static void recoverCutShortSwap(Path absolute) throws IOException {
+        Path old = sibling(absolute, OLD_SUFFIX);
+        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(old, absolute, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static Path sibling(Path path, String suffix) {
+        return path.resolveSibling(path.getFileName() + suffix);
+    }
+
+    private static String temporaryPrefix(Path target) {
+        return "." + target.getFileName() + TEMPORARY_TAG + ProcessHandle.current().pid() + "-";
+    }
+
+    /**
+     * Removes {@code target}'s temporary files left by writers that died (their process is gone); those of a live
+     * process, which may be writing right now, are kept.
+     */
+    private static void removeDeadWritersTemporaries(Path target) throws IOException {
+        Pattern temporary = Pattern.compile(Pattern.quote("." + target.getFileName() + TEMPORARY_TAG) + "(\\d{1,18})-\\d+" + Pattern.quote(TEMPORARY_SUFFIX));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target.getParent(), entry -> temporary.matcher(entry.getFileName().toString()).matches())) {
+            for (Path entry : entries) {
+                Matcher matcher = temporary.matcher(entry.getFileName().toString());
+                boolean writerAlive = matcher.matches() && ProcessHandle.of(Long.parseLong(matcher.group(1))).map(ProcessHandle::isAlive).orElse(false);
+                if (!writerAlive) {
+                    deleteQuietly(entry);
+                }
+            }
+        }
     }
 
     /** Temporary files are private (0600); the result gets the target's old permissions, or rw-r--r--. */
@@ -130,10 +213,10 @@ public final class AtomicFiles {
         }
     }
 
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
+    private static void deleteQuietly(Path path) {
+        if (path != null) {
             try {
-                Files.deleteIfExists(file);
+                deleteRecursively(path);
             }
             catch (IOException ignored) {
                 // The original error matters more than a leftover temporary file.

@@ -8,9 +8,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * I/O failures in words a user can act on. Java's exceptions print as class names with bare paths
@@ -52,7 +54,18 @@ public final class IoErrors {
 
     /** The user error for an output that could not be written: it names the target, the cause and what to check. */
     public static PeftException writeFailed(Path target, IOException e) {
-        return new PeftException(StandardErrorCode.WRITE_FAILED, "Cannot write " + target + " (" + describe(e)
+        String cause = blockingFile(target).map(file -> file + " is a file, not a directory").orElseGet(() -> describe(e));
+        return new PeftException(StandardErrorCode.WRITE_FAILED, "Cannot write " + target + " (" + cause
                 + "); nothing that was there before was changed. Check that its folder exists, is a directory and is writable, and that the disk has space", e);
+    }
+
+    /** The closest existing ancestor of {@code target} when it is not a directory (so nothing can be created below it). */
+    static Optional<Path> blockingFile(Path target) {
+        for (Path ancestor = target.toAbsolutePath().getParent(); ancestor != null; ancestor = ancestor.getParent()) {
+            if (Files.exists(ancestor)) {
+                return Files.isDirectory(ancestor) ? Optional.empty() : Optional.of(ancestor);
+            }
+        }
+        return Optional.empty();
     }
 }

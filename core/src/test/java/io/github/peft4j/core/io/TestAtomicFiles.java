@@ -27,7 +27,7 @@ final class TestAtomicFiles {
         }))
                 .isInstanceOf(PeftException.class)
                 .hasMessageContaining("disk full")
-                .hasMessageContaining("intact");
+                .hasMessageContaining("nothing that was there before was changed");
 
         assertThat(Files.readString(target)).isEqualTo("old");
         try (Stream<Path> files = Files.list(directory)) {
@@ -72,12 +72,68 @@ final class TestAtomicFiles {
     }
 
     @Test
-    void aSwapCutShortLeavesTheOldDirectoryFindable() throws IOException {
+    void aSwapCutShortIsRenamedBackWhenTheDirectoryIsNextRead() throws IOException {
         Path checkpoint = directory.resolve("checkpoint");
-        Path old = directory.resolve("checkpoint.old");
+        Path old = directory.resolve("checkpoint.peft4j-old");
         Files.createDirectories(old);
+        Files.writeString(old.resolve("state.json"), "previous");
 
-        assertThat(AtomicFiles.existingDirectory(checkpoint)).contains(old);
+        assertThat(AtomicFiles.existingDirectory(checkpoint)).contains(checkpoint);
+        assertThat(Files.readString(checkpoint.resolve("state.json"))).isEqualTo("previous");
+        assertThat(old).doesNotExist();
         assertThat(AtomicFiles.existingDirectory(directory.resolve("absent"))).isEmpty();
+    }
+
+    @Test
+    void aSwapCutShortIsRenamedBackBeforeTheNextReplacementStarts() throws IOException {
+        Path adapter = directory.resolve("adapter");
+        Path old = directory.resolve("adapter.peft4j-old");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve("adapter_config.json"), "previous");
+
+        assertThatThrownBy(() -> AtomicFiles.replaceDirectory(adapter, partial -> {
+            assertThat(adapter.resolve("adapter_config.json")).as("the previous version is back in place while the new one is written").hasContent("previous");
+            throw new PeftException(io.github.peft4j.spi.StandardErrorCode.WRITE_FAILED, "interrupted");
+        })).isInstanceOf(PeftException.class);
+
+        assertThat(adapter.resolve("adapter_config.json")).hasContent("previous");
+        try (Stream<Path> files = Files.list(directory)) {
+            assertThat(files).as("no partial or old directory is left").containsExactly(adapter);
+        }
+    }
+
+    @Test
+    void aWriteRemovesTemporariesOfDeadWritersAndKeepsThoseOfLiveOnes() throws IOException, InterruptedException {
+        Path target = directory.resolve("predictions.txt");
+        Process finished = new ProcessBuilder("true").start();
+        finished.waitFor();
+        Path dead = directory.resolve(".predictions.txt.peft4j-" + finished.pid() + "-123.tmp");
+        Path live = directory.resolve(".predictions.txt.peft4j-" + ProcessHandle.current().pid() + "-456.tmp");
+        Path unrelated = directory.resolve(".predictions.txt.mine.tmp");
+        for (Path file : new Path[] {dead, live, unrelated}) {
+            Files.writeString(file, "half");
+        }
+
+        AtomicFiles.writeString(target, "new");
+
+        assertThat(target).hasContent("new");
+        assertThat(dead).doesNotExist();
+        assertThat(live).exists();
+        assertThat(unrelated).exists();
+    }
+
+    @Test
+    void aTargetBelowARegularFileIsAWriteFailureNamingTheFile() throws IOException {
+        Path file = directory.resolve("notes.txt");
+        Files.writeString(file, "mine");
+
+        assertThatThrownBy(() -> AtomicFiles.writeString(file.resolve("out.txt"), "x"))
+                .isInstanceOf(PeftException.class)
+                .hasMessageContaining(file + " is a file, not a directory")
+                .hasMessageNotContaining("java.");
+        assertThatThrownBy(() -> AtomicFiles.replaceDirectory(file.resolve("adapter"), partial -> {}))
+                .isInstanceOf(PeftException.class)
+                .hasMessageContaining(file + " is a file, not a directory");
+        assertThat(file).hasContent("mine");
     }
 }

@@ -1,0 +1,291 @@
+package io.github.peft4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
+import io.github.peft4j.core.tokenizer.TokenizerFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command that writes follows one policy: a target that peft4j did not write is refused (OUTPUT_EXISTS) and
+ * left byte for byte as it was; an earlier output of the same kind is replaced; --force replaces anything but the
+ * command's inputs and the directories around the user; an unwritable target is WRITE_FAILED.
+ */
+final class TestOutputPolicy {
+    @TempDir
+    static Path directory;
+
+    private static Path model;
+    private static Path data;
+    private static Path run;
+
+    @BeforeAll
+    static void createModelDataAndRun() throws IOException {
+        model = directory.resolve("model");
+        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
+                "--seed", "2", "--out", model.toString());
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        data = directory.resolve("data");
+        Files.createDirectories(data);
+        List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}", "{\"source\": \"name : world\", \"target\": \"world Hello\"}");
+        for (String split : List.of("train", "dev", "test")) {
+            Files.write(data.resolve(split + ".jsonl"), rows);
+        }
+        run = directory.resolve("run");
+        CliRun train = CliRun.of(train(run, data.resolve("train.jsonl")));
+        assertThat(train.exitCode()).as(train.err()).isZero();
+    }
+
+    private static String[] train(Path out, Path trainingData) {
+        return new String[] {"train", "--model", model.toString(), "--data", trainingData.toString(), "--prefix-length", "2", "--mlp-width", "8",
+                "--steps", "2", "--batch-size", "2", "--out", out.toString()};
+    }
+
+    private static String[] with(String[] arguments, String... more) {
+        String[] all = Arrays.copyOf(arguments, arguments.length + more.length);
+        System.arraycopy(more, 0, all, arguments.length, more.length);
+        return all;
+    }
+
+    private static String[] export(Path out) {
+        return new String[] {"export", "--run", run.toString(), "--out", out.toString()};
+    }
+
+    private static String[] predict(Path out) {
+        return new String[] {"predict", "--model", model.toString(), "--dataset", "jsonl", "--data", data.toString(), "--beams", "1",
+                "--max-new-tokens", "2", "--min-new-tokens", "1", "--out", out.toString()};
+    }
+
+    private static String[] forward(Path out) {
+        return new String[] {"forward", "--model", model.toString(), "--ids", "1,2,3", "--out", out.toString()};
+    }
+
+    private static String[] initModel(Path out) {
+        return new String[] {"init-model", "--arch", "gpt2", "--layers", "1", "--vocab", "50", "--seed", "5", "--out", out.toString()};
+    }
+
+    private static String[] ablate(Path out) {
+        return new String[] {"ablate", "--model", model.toString(), "--data", data.resolve("train.jsonl").toString(), "--methods", "prefix",
+                "--lengths", "1", "--budget", "1", "--mlp-width", "8", "--batch-size", "2", "--out", out.toString()};
+    }
+
+    private static String[] demo(Path out) {
+        return new String[] {"demo", "--out", out.toString()};
+    }
+
+    /** Every file and directory under {@code path} (or the file itself) with its bytes: equal snapshots mean nothing was touched. */
+    private static Map<String, String> snapshot(Path path) throws IOException {
+        Map<String, String> entries = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(path)) {
+            walk.forEach(each -> {
+                try {
+                    entries.put(path.relativize(each).toString(), Files.isDirectory(each) ? "<dir>" : Arrays.toString(Files.readAllBytes(each)));
+                }
+                catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        return entries;
+    }
+
+    /** A file and a directory that peft4j did not write, named after {@code name}. */
+    private static List<Path> unrelated(String name) throws IOException {
+        Path file = directory.resolve(name + "-notes.txt");
+        Files.writeString(file, "my notes\n");
+        Path folder = directory.resolve(name + "-folder");
+        Files.createDirectories(folder.resolve("sub"));
+        Files.writeString(folder.resolve("sub/photo.jpg"), "jpeg");
+        return List.of(file, folder);
+    }
+
+    /** The command on each unrelated target is refused with OUTPUT_EXISTS naming it, and leaves it as it was. */
+    private static void refusesUnrelatedTargets(String name, java.util.function.Function<Path, String[]> command, boolean offersForce) throws IOException {
+        for (Path target : unrelated(name)) {
+            Map<String, String> before = snapshot(target);
+            String message = CliRun.of(command.apply(target)).assertUserError("OUTPUT_EXISTS");
+            assertThat(message).contains(target.toString(), "Choose");
+            if (offersForce) {
+                assertThat(message).contains("--force");
+            }
+            assertThat(snapshot(target)).as("%s untouched", target).isEqualTo(before);
+        }
+    }
+
+    /** The command on a target below a regular file fails with WRITE_FAILED naming that file. */
+    private static void belowARegularFileIsAWriteFailure(String name, java.util.function.Function<Path, String[]> command) throws IOException {
+        Path file = directory.resolve(name + "-a-file");
+        Files.writeString(file, "x");
+        String message = CliRun.of(command.apply(file.resolve("out"))).assertUserError("WRITE_FAILED");
+        assertThat(message).contains(file + " is a file, not a directory");
+        assertThat(file).hasContent("x");
+    }
+
+    private static void succeeds(String... arguments) {
+        CliRun result = CliRun.of(arguments);
+        assertThat(result.exitCode()).as("%s: %s", String.join(" ", arguments), result.err()).isZero();
+    }
+
+    @Test
+    void export() throws IOException {
+        refusesUnrelatedTargets("export", TestOutputPolicy::export, true);
+        belowARegularFileIsAWriteFailure("export", TestOutputPolicy::export);
+
+        Path adapter = directory.resolve("exported");
+        succeeds(export(adapter));
+        Files.writeString(adapter.resolve("adapter_config.json"), "stale");
+        succeeds(export(adapter));
+        assertThat(adapter.resolve("adapter_config.json")).as("the earlier export was replaced").content().contains("PREFIX_TUNING");
+
+        Path folder = unrelated("export-forced").get(1);
+        succeeds(with(export(folder), "--force"));
+        assertThat(folder.resolve("adapter_config.json")).exists();
+        assertThat(folder.resolve("sub")).doesNotExist();
+
+        Map<String, String> runBefore = snapshot(run);
+        Map<String, String> modelBefore = snapshot(model);
+        for (Path input : List.of(run, run.resolve("checkpoint"), directory, model)) {
+            String message = CliRun.of(with(export(input), "--force")).assertUserError("INVALID_ARGUMENT");
+            assertThat(message).contains(input.toString(), "not even with --force");
+        }
+        assertThat(snapshot(run)).isEqualTo(runBefore);
+        assertThat(snapshot(model)).isEqualTo(modelBefore);
+    }
+
+    @Test
+    void train() throws IOException {
+        refusesUnrelatedTargets("train", out -> train(out, data.resolve("train.jsonl")), false);
+        belowARegularFileIsAWriteFailure("train", out -> train(out, data.resolve("train.jsonl")));
+        Map<String, String> runBefore = snapshot(run);
+        assertThat(CliRun.of(train(run, data.resolve("train.jsonl"))).assertUserError("OUTPUT_EXISTS")).contains(run.toString(), "--resume");
+        assertThat(snapshot(run)).isEqualTo(runBefore);
+
+        Path empty = directory.resolve("empty-run");
+        Files.createDirectories(empty);
+        succeeds(train(empty, data.resolve("train.jsonl")));
+        assertThat(empty.resolve("adapter/adapter_config.json")).exists();
+    }
+
+    @Test
+    void aFailedNewRunLeavesNothingAndTheSameCommandThenSucceeds() throws IOException {
+        Path rows = directory.resolve("bad.jsonl");
+        Files.writeString(rows, "{\"source\": \"name : Hello\", \"target\": \"Hello world\"}\n{\"source\": \"name : world\"}\n");
+        Path created = directory.resolve("failed-run");
+        Path existing = directory.resolve("existing-empty-run");
+        Files.createDirectories(existing);
+
+        CliRun.of(train(created, rows)).assertUserError("MALFORMED_DATASET");
+        CliRun.of(train(existing, rows)).assertUserError("MALFORMED_DATASET");
+
+        assertThat(created).as("the directory this run created is gone").doesNotExist();
+        assertThat(existing).as("the directory that was there stays, empty").isEmptyDirectory();
+        Files.copy(data.resolve("train.jsonl"), rows, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        succeeds(train(created, rows));
+        assertThat(created.resolve("adapter/adapter_config.json")).exists();
+    }
+
+    @Test
+    void aRunThatFailsAfterItsFirstCheckpointIsKeptForResume() {
+        // GPT-2's PEFT prefix directory cannot record positions=zero: the export at the end fails, after the last checkpoint.
+        Path kept = directory.resolve("kept-run");
+
+        CliRun failed = CliRun.of(with(train(kept, data.resolve("train.jsonl")), "--set", "positions=zero"));
+
+        assertThat(failed.exitCode()).as(failed.err()).isEqualTo(2);
+        assertThat(failed.err().lines().filter(line -> line.startsWith("INVALID_ARGUMENT: ")))
+                .singleElement().asString().contains("checkpoint is kept", "--resume --out " + kept);
+        assertThat(kept.resolve("run.json")).exists();
+        assertThat(kept.resolve("checkpoint/parameters.safetensors")).exists();
+    }
+
+    @Test
+    void predict() throws IOException {
+        refusesUnrelatedTargets("predict", TestOutputPolicy::predict, true);
+        belowARegularFileIsAWriteFailure("predict", TestOutputPolicy::predict);
+
+        Path file = unrelated("predict-forced").get(0);
+        succeeds(with(predict(file), "--force"));
+        assertThat(Files.readAllLines(file)).hasSize(2);
+
+        Path folder = unrelated("predict-folder").get(1);
+        Map<String, String> before = snapshot(folder);
+        assertThat(CliRun.of(with(predict(folder), "--force")).assertUserError("OUTPUT_EXISTS")).contains(folder.toString(), "is a directory");
+        assertThat(snapshot(folder)).isEqualTo(before);
+        assertThat(CliRun.of(with(predict(data.resolve("test.jsonl")), "--force")).assertUserError("INVALID_ARGUMENT"))
+                .contains("inside the data directory");
+    }
+
+    @Test
+    void forward() throws IOException {
+        refusesUnrelatedTargets("forward", TestOutputPolicy::forward, true);
+        belowARegularFileIsAWriteFailure("forward", TestOutputPolicy::forward);
+
+        Path logits = directory.resolve("logits.safetensors");
+        succeeds(forward(logits));
+        succeeds(forward(logits));
+
+        Path file = unrelated("forward-forced").get(0);
+        succeeds(with(forward(file), "--force"));
+        assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("\"logits\"");
+    }
+
+    @Test
+    void initModel() throws IOException {
+        refusesUnrelatedTargets("init-model", TestOutputPolicy::initModel, true);
+        belowARegularFileIsAWriteFailure("init-model", TestOutputPolicy::initModel);
+
+        Path written = directory.resolve("init-model-again");
+        succeeds(initModel(written));
+        Files.writeString(written.resolve("vocab.json"), "{}");
+        succeeds(initModel(written));
+        assertThat(written.resolve("vocab.json")).as("files init-model does not write are kept").hasContent("{}");
+
+        Path folder = unrelated("init-model-forced").get(1);
+        succeeds(with(initModel(folder), "--force"));
+        assertThat(folder.resolve("model.safetensors")).exists();
+        assertThat(folder.resolve("sub/photo.jpg")).hasContent("jpeg");
+    }
+
+    @Test
+    void ablate() throws IOException {
+        refusesUnrelatedTargets("ablate", TestOutputPolicy::ablate, true);
+        belowARegularFileIsAWriteFailure("ablate", TestOutputPolicy::ablate);
+
+        Path ablation = directory.resolve("ablation");
+        succeeds(ablate(ablation));
+        succeeds(ablate(ablation));
+        assertThat(ablation.resolve("ablation.json")).exists();
+
+        Path folder = unrelated("ablate-forced").get(1);
+        succeeds(with(ablate(folder), "--force"));
+        assertThat(folder.resolve("ablation.json")).exists();
+
+        Map<String, String> modelBefore = snapshot(model);
+        assertThat(CliRun.of(with(ablate(model), "--force")).assertUserError("INVALID_ARGUMENT")).contains(model.toString());
+        assertThat(snapshot(model)).isEqualTo(modelBefore);
+    }
+
+    @Test
+    void demoRefusesBeforeDoingAnyWork() throws IOException {
+        refusesUnrelatedTargets("demo", TestOutputPolicy::demo, true);
+        belowARegularFileIsAWriteFailure("demo", TestOutputPolicy::demo);
+        List<String> refused = new ArrayList<>();
+        for (Path protectedDirectory : List.of(Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")), Path.of("/"))) {
+            refused.add(CliRun.of(with(demo(protectedDirectory), "--force")).assertUserError("INVALID_ARGUMENT"));
+        }
+        assertThat(refused).allSatisfy(message -> assertThat(message).contains("not even with --force"));
+    }
+}
