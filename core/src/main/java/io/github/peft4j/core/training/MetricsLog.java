@@ -23,7 +23,7 @@ import java.util.Optional;
  * {@code {"type":"eval",...}} for every dev evaluation. When a run resumes, lines of steps after the checkpoint
  * are dropped first, so the log tells one consistent history; so is a last line cut short (no line end, not a
  * whole JSON object), which is what a crash, power loss or full disk leaves, and blank lines. Any other line that is
- * not a JSON object is an error naming the file and line: peft4j did not write it.
+ * not a JSON object is an error naming the file and line, raised when the log is opened: peft4j did not write it.
  */
 public final class MetricsLog implements TrainingListener, AutoCloseable {
     public static final String FILE_NAME = "metrics.jsonl";
@@ -31,17 +31,23 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
+    /** The entries of the log the run directory already holds. */
+    private final Optional<List<Entry>> existing;
     private BufferedWriter writer;
 
+    /** One line of the log, and the step it belongs to ({@link Long#MAX_VALUE} when it names none). */
+    private record Entry(String line, long step) {}
+
+    /** Reads (and checks) the log {@code runDirectory} already holds, before a run starts. */
     public MetricsLog(Path runDirectory) {
         this.file = runDirectory.resolve(FILE_NAME);
+        this.existing = Files.exists(file) ? Optional.of(readExisting()) : Optional.empty();
     }
 
     @Override
     public void onStart(TrainingPlan plan) {
-        if (Files.exists(file)) {
-            AtomicFiles.writeString(file, String.join("", entriesBefore(plan.firstStep())));
-        }
+        existing.ifPresent(entries -> AtomicFiles.writeString(file, String.join("",
+                entries.stream().filter(entry -> entry.step() < plan.firstStep()).map(entry -> entry.line() + "\n").toList())));
         try {
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
@@ -50,8 +56,8 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
         }
     }
 
-    /** The log's lines (each with its line end) of entries before step {@code firstStep}. */
-    private List<String> entriesBefore(long firstStep) {
+    /** The log's entries, without a torn last line and blank lines. */
+    private List<Entry> readExisting() {
         String text;
         try {
             // Leniently decoded: a torn tail may hold any bytes (a power loss can leave zeros).
@@ -61,7 +67,7 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
             throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Cannot read the metrics log " + file + " (" + IoErrors.describe(e)
                     + "); make it readable, or delete it to resume with an empty log");
         }
-        List<String> kept = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         String[] lines = text.split("\n", -1);
         // split leaves one more piece after the last line end: empty unless the last line was cut short
         for (int index = 0; index < lines.length; index++) {
@@ -78,11 +84,9 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
                 throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, file + ":" + (index + 1)
                         + ": the line is not a JSON object, so peft4j did not write it; correct or delete that line (the log is only a record)");
             }
-            if (entry.get().path("step").asLong(Long.MAX_VALUE) < firstStep) {
-                kept.add(line + "\n");
-            }
+            entries.add(new Entry(line, entry.get().path("step").asLong(Long.MAX_VALUE)));
         }
-        return kept;
+        return entries;
     }
 
     private static Optional<JsonNode> entry(String line) {

@@ -50,11 +50,11 @@ final class TestMetricsLog {
     }
 
     @Test
-    void aMalformedLineBeforeTheLastIsAnErrorNamingFileAndLine() throws IOException {
+    void aMalformedLineBeforeTheLastIsAnErrorNamingFileAndLineBeforeTheRunStarts() throws IOException {
         Path file = log(step(1) + "{\"type\":\"step\",\"st\n" + step(3));
         String before = Files.readString(file);
 
-        assertThatThrownBy(() -> resumeAt(3))
+        assertThatThrownBy(() -> new MetricsLog(directory))
                 .isInstanceOfSatisfying(PeftException.class, e -> assertThat(e.getErrorCode()).isEqualTo(StandardErrorCode.MALFORMED_CHECKPOINT.toErrorCode()))
                 .hasMessageStartingWith(file + ":2: the line is not a JSON object")
                 .hasMessageContaining("correct or delete that line");
@@ -65,7 +65,7 @@ final class TestMetricsLog {
     void aTerminatedLastLineThatIsNotJsonIsNotTorn() throws IOException {
         Path file = log(step(1) + "not json\n");
 
-        assertThatThrownBy(() -> resumeAt(2)).isInstanceOf(PeftException.class).hasMessageStartingWith(file + ":2: ");
+        assertThatThrownBy(() -> new MetricsLog(directory)).isInstanceOf(PeftException.class).hasMessageStartingWith(file + ":2: ");
     }
 
     private Path log(String text) throws IOException {
