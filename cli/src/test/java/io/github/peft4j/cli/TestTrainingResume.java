@@ -121,6 +121,20 @@ final class TestTrainingResume {
     }
 
     @Test
+    void aCheckpointWhoseOptimizerCountDisagreesWithItsStateIsRefused() throws IOException {
+        Path run = copyOfFinishedRun("optimizer-steps");
+        Path optimizer = run.resolve("checkpoint/optimizer.safetensors");
+        String bytes = new String(Files.readAllBytes(optimizer), StandardCharsets.ISO_8859_1);
+        assertThat(bytes).contains("{\"steps\":\"3\"}");
+        Files.write(optimizer, bytes.replace("{\"steps\":\"3\"}", "{\"steps\":\"2\"}").getBytes(StandardCharsets.ISO_8859_1));
+
+        String error = CliRun.of("train", "--resume", "--out", run.toString()).assertUserError("MALFORMED_CHECKPOINT");
+
+        assertThat(error).startsWith(optimizer + ": its \"steps\" metadata is \"2\" but state.json says 3 steps were done")
+                .contains("delete that directory to restart");
+    }
+
+    @Test
     void aTornLastMetricsLineIsDroppedOnResume() throws IOException {
         Path run = copyOfFinishedRun("torn");
         Path metrics = run.resolve("metrics.jsonl");

@@ -94,7 +94,13 @@ public record RunManifest(
             if (!node.isObject()) {
                 throw fields.invalid("settings", "must be a JSON object of the method's settings");
             }
-            node.fields().forEachRemaining(e -> settings.put(e.getKey(), fields.text("settings." + e.getKey(), e.getValue())));
+            node.fields().forEachRemaining(e -> {
+                // Written as strings; a number or boolean edited in by hand means the same.
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw fields.invalid("settings." + e.getKey(), "must be a string (got " + e.getValue() + ")");
+                }
+                settings.put(e.getKey(), e.getValue().asText());
+            });
         });
         JsonNode t = fields.object(json, "training");
         try {

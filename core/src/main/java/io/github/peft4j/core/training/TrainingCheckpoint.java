@@ -81,13 +81,17 @@ final class TrainingCheckpoint {
             String steps = optimizerFile.metadata().get("steps");
             if (steps == null || !steps.equals(Long.toString(state.step()))) {
                 throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, checkpoint.resolve(OPTIMIZER) + ": its \"steps\" metadata is "
-                        + (steps == null ? "missing" : "\"" + steps + "\"") + " but " + STATE + " says " + state.step() + " steps were done" + advice);
+                        + (steps == null ? "missing" : "\"" + steps + "\"") + " but " + STATE + " says " + state.step() + " steps were done");
             }
             ParameterValues.assignAll(parameters, parameterFile, loading);
             Map<String, NDArray> moments = new HashMap<>();
             optimizerFile.names().forEach(name -> moments.put(name, optimizerFile.load(name, loading)));
             optimizer.loadState(moments, state.step());
             return Optional.of(state);
+        }
+        catch (PeftException e) {
+            // What is wrong with the tensors (missing, mis-shaped, unreadable) is said where it is found; what to do here.
+            throw new PeftException(e::getErrorCode, e.getMessage() + advice, e);
         }
     }
 

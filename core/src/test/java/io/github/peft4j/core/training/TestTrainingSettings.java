@@ -86,6 +86,7 @@ final class TestTrainingSettings {
         "frozen_precision|\"fp8\"|\"frozen_precision\" must be fp32 or bf16 (got \"fp8\")",
         "training|3|\"training\" must be a JSON object",
         "settings|[]|\"settings\" must be a JSON object",
+        "settings|{\"length\": [3]}|\"settings.length\" must be a string (got [3])",
         "model|7|\"model\" must be a string (got 7)"})
     void aHandEditedRunJsonIsAMalformedConfigNamingTheField(String field, String value, String message) throws IOException {
         manifest(7).write(directory);
@@ -101,6 +102,17 @@ final class TestTrainingSettings {
                 .hasMessageContaining(message)
                 .hasMessageContaining("correct it")
                 .hasMessageNotContaining("java.");
+    }
+
+    @Test
+    void aMethodSettingEditedInAsANumberMeansTheSame() throws IOException {
+        manifest(7).write(directory);
+        Path file = directory.resolve(RunManifest.FILE_NAME);
+        String json = Files.readString(file);
+        assertThat(json).contains("\"length\" : \"3\"");
+        Files.writeString(file, json.replace("\"length\" : \"3\"", "\"length\" : 3"));
+
+        assertThat(RunManifest.read(directory).settings()).containsEntry("length", "3");
     }
 
     @Test
