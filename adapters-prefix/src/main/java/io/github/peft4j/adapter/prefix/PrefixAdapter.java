@@ -43,7 +43,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>{@link #hooks} runs each part's MLP once per forward pass, in the caller's grad mode and in the pass's
  * manager, so that gradients reach the parameters inside a gradient collector and the pass's arrays are freed
- * with it. Not thread-safe: dropout draws from one seeded generator.
+ * with it. Dropout draws its masks from a generator seeded with the pass's {@link ForwardContext#randomSeed()}, so
+ * that a resumed training run draws the masks the uninterrupted run drew; passes without one draw from the
+ * adapter's own seeded generator, which makes the adapter not thread-safe.
  */
 public final class PrefixAdapter implements ParameterEfficientAdapter {
     private static final String NAME_ROOT = "prefix_module.";
@@ -231,10 +233,11 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     @Override
     public AdapterHooks hooks(ForwardContext context) {
         boolean dropout = context.training() && config.dropout() > 0;
+        RandomGenerator masks = context.randomSeed().isPresent() ? new SplittableRandom(context.randomSeed().getAsLong()) : dropoutRandom;
         Map<AttentionSite, LayerPrefixes> prefixes = new EnumMap<>(AttentionSite.class);
         for (PrefixEncoder part : parts) {
             LayerPrefixes prefix = LayerPrefixes.fromRows(part.rows(context.manager()), backend.geometry(), part.site(), positionOffset(part));
-            prefix = dropout ? withDropout(prefix, context) : prefix;
+            prefix = dropout ? withDropout(prefix, context, masks) : prefix;
             if (layerZeroEverywhere) {
                 prefix = new LayerPrefixes(prefix.site(), Collections.nCopies(prefix.layers().size(), prefix.layers().get(0)), prefix.positionOffset());
             }
@@ -262,23 +265,23 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     }
 
     /** Inverted dropout as {@code torch.nn.Dropout}: kept entries are scaled by 1 / (1 - p). */
-    private LayerPrefixes withDropout(LayerPrefixes prefix, ForwardContext context) {
+    private LayerPrefixes withDropout(LayerPrefixes prefix, ForwardContext context, RandomGenerator masks) {
         float kept = (float) (1 / (1 - config.dropout()));
         List<KeyValuePrefix> layers = new ArrayList<>();
         for (KeyValuePrefix layer : prefix.layers()) {
             long[] shape = layer.keys().getShape().getShape();
             Shape batched = new Shape(context.batchSize(), shape[1], shape[2], shape[3]);
             layers.add(new KeyValuePrefix(
-                    layer.keys().mul(mask(context.manager(), batched, kept)),
-                    layer.values().mul(mask(context.manager(), batched, kept))));
+                    layer.keys().mul(mask(context.manager(), batched, kept, masks)),
+                    layer.values().mul(mask(context.manager(), batched, kept, masks))));
         }
         return new LayerPrefixes(prefix.site(), layers, prefix.positionOffset());
     }
 
-    private NDArray mask(NDManager pass, Shape shape, float kept) {
+    private NDArray mask(NDManager pass, Shape shape, float kept, RandomGenerator masks) {
         float[] mask = new float[Math.toIntExact(shape.size())];
         for (int i = 0; i < mask.length; i++) {
-            mask[i] = dropoutRandom.nextDouble() < config.dropout() ? 0f : kept;
+            mask[i] = masks.nextDouble() < config.dropout() ? 0f : kept;
         }
         return pass.create(mask, shape);
     }

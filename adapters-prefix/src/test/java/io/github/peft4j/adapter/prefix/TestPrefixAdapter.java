@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -170,6 +171,25 @@ final class TestPrefixAdapter {
             assertThat(next).as("a new pass draws new masks").isNotEqualTo(dropped);
             assertThat(PrefixTesting.prefix(adapter, pass, 0).keys().toFloatArray()).as("evaluation is unaffected").containsExactly(evaluation);
         }
+    }
+
+    @Test
+    void aPassWithASeedDrawsItsMasksFromThatSeedAlone() {
+        try (NDManager manager = ARRAYS.manager().newSubManager();
+                PrefixAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
+                PrefixAdapter fresh = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
+                NDManager pass = ARRAYS.manager().newSubManager()) {
+            adapter.hooks(new ForwardContext(pass, 2, true)); // advances the adapter's own generator
+
+            float[] seeded = keys(adapter, pass, OptionalLong.of(42));
+            assertThat(keys(fresh, pass, OptionalLong.of(42))).as("what came before does not matter (a resumed run)").containsExactly(seeded);
+            assertThat(keys(adapter, pass, OptionalLong.of(42))).as("the same seed again").containsExactly(seeded);
+            assertThat(keys(adapter, pass, OptionalLong.of(43))).as("another seed, other masks").isNotEqualTo(seeded);
+        }
+    }
+
+    private static float[] keys(PrefixAdapter adapter, NDManager pass, OptionalLong seed) {
+        return adapter.hooks(new ForwardContext(pass, 2, true, seed)).attentionPrefix(AttentionSite.DECODER_SELF, 0).orElseThrow().keys().toFloatArray();
     }
 
     @Test

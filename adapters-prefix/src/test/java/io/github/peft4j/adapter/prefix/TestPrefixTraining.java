@@ -1,6 +1,7 @@
 package io.github.peft4j.adapter.prefix;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.within;
 
@@ -129,6 +130,52 @@ final class TestPrefixTraining {
             assertThat(keptLoss).as("best/ holds the adapter of the best evaluation").isCloseTo(evaluations.get(best).loss(), within(1e-5));
             kept.close();
             adapter.close();
+        }
+    }
+
+    @Test
+    void aRunWithDropoutResumedFromACheckpointEqualsTheUninterruptedRun() {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch"); ModelBackend model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), directory.resolve("model"), 5, manager)) {
+            List<TrainingExample> data = List.of(new TrainingExample(new long[] {1, 2, 3}, new long[] {4, 5}),
+                    new TrainingExample(new long[] {6}, new long[] {7, 8, 9}), new TrainingExample(new long[] {10, 11}, new long[] {12}),
+                    new TrainingExample(new long[] {13, 14}, new long[] {15, 16}), new TrainingExample(new long[] {17}, new long[] {18}));
+            // Two micro-batches per step: each gets its own masks.
+            TrainingConfig config = new TrainingConfig(1e-2, TrainingConfig.Schedule.LINEAR, 2, 1, OptionalLong.of(8), 2, 2, 1.0, 0, true, 3, 0, 0);
+            Map<Long, Double> uninterrupted = new LinkedHashMap<>();
+            Map<String, float[]> uninterruptedParameters = trainWithDropout(model, manager, config, data, directory.resolve("whole"), "0.3",
+                    step -> uninterrupted.put(step.step(), step.loss()));
+
+            Path interrupted = directory.resolve("interrupted");
+            Map<Long, Double> losses = new LinkedHashMap<>();
+            assertThatThrownBy(() -> trainWithDropout(model, manager, config, data, interrupted, "0.3", step -> {
+                losses.put(step.step(), step.loss());
+                if (step.step() == 5) {
+                    throw new IllegalStateException("crash after the checkpoint of step 3");
+                }
+            })).hasMessageContaining("crash");
+            Map<String, float[]> resumedParameters = trainWithDropout(model, manager, config, data, interrupted, "0.3",
+                    step -> losses.put(step.step(), step.loss()));
+
+            assertThat(losses).as("steps 4 and 5 are redone with the same masks").containsExactlyEntriesOf(uninterrupted);
+            resumedParameters.forEach((name, values) -> assertThat(values).as(name).containsExactly(uninterruptedParameters.get(name)));
+            Map<Long, Double> withoutDropout = new LinkedHashMap<>();
+            trainWithDropout(model, manager, config, data, directory.resolve("no-dropout"), "0", step -> withoutDropout.put(step.step(), step.loss()));
+            assertThat(withoutDropout.get(2L)).as("dropout is on").isNotEqualTo(uninterrupted.get(2L));
+        }
+    }
+
+    /** Trains a new adapter (with dropout {@code dropout}) in {@code run}, checkpointing every 3 steps; its final parameters. */
+    private static Map<String, float[]> trainWithDropout(ModelBackend model, NDManager manager, TrainingConfig config, List<TrainingExample> data,
+            Path run, String dropout, Consumer<StepMetrics> onStep) {
+        try (ParameterEfficientAdapter adapter = new PrefixAdapterProvider().create(Map.of(PrefixConfig.LENGTH, "3", PrefixConfig.MLP_WIDTH, "16",
+                PrefixConfig.DROPOUT, dropout), new AdapterContext(model, manager, 1))) {
+            new Trainer(model, Trainer.Trainable.of(adapter), config, model.eosTokenIds().iterator().next(), List.of(new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics step) {
+                    onStep.accept(step);
+                }
+            })).train(data, List.of(), Optional.of(run), 3, adapter::export);
+            return snapshot(adapter.trainableParameters());
         }
     }
 

@@ -7,8 +7,8 @@ import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -45,6 +45,7 @@ public record RunManifest(
 
     public RunManifest {
         settings = Map.copyOf(settings);
+        TrainingOption.CHECKPOINT_EVERY.require(checkpointEverySteps >= 1, "must be at least 1", checkpointEverySteps);
     }
 
     public void write(Path runDirectory) {
@@ -54,69 +55,108 @@ public record RunManifest(
         ObjectNode methodSettings = json.putObject("settings");
         new TreeMap<>(settings).forEach(methodSettings::put);
         ObjectNode t = json.putObject("training");
-        t.put("learning_rate", training.learningRate());
-        t.put("schedule", training.schedule().name().toLowerCase(Locale.ROOT));
-        t.put("warmup_steps", training.warmupSteps());
-        t.put("epochs", training.epochs());
-        training.maxSteps().ifPresent(steps -> t.put("max_steps", steps));
-        t.put("batch_size", training.batchSize());
-        t.put("gradient_accumulation", training.gradientAccumulation());
-        t.put("max_grad_norm", training.maxGradNorm());
-        t.put("weight_decay", training.weightDecay());
-        t.put("shuffle", training.shuffle());
-        t.put("seed", training.seed());
-        t.put("eval_every_steps", training.evalEverySteps());
-        t.put("early_stopping_patience", training.earlyStoppingPatience());
+        t.put(TrainingOption.LEARNING_RATE.key(), training.learningRate());
+        t.put(TrainingOption.SCHEDULE.key(), training.schedule().name().toLowerCase(Locale.ROOT));
+        t.put(TrainingOption.WARMUP.key(), training.warmupSteps());
+        t.put(TrainingOption.EPOCHS.key(), training.epochs());
+        training.maxSteps().ifPresent(steps -> t.put(TrainingOption.STEPS.key(), steps));
+        t.put(TrainingOption.BATCH_SIZE.key(), training.batchSize());
+        t.put(TrainingOption.GRADIENT_ACCUMULATION.key(), training.gradientAccumulation());
+        t.put(TrainingOption.MAX_GRAD_NORM.key(), training.maxGradNorm());
+        t.put(TrainingOption.WEIGHT_DECAY.key(), training.weightDecay());
+        t.put(TrainingOption.SHUFFLE.key(), training.shuffle());
+        t.put(TrainingOption.SEED.key(), training.seed());
+        t.put(TrainingOption.EVAL_EVERY.key(), training.evalEverySteps());
+        t.put(TrainingOption.EARLY_STOPPING.key(), training.earlyStoppingPatience());
         json.put("data", data.toAbsolutePath().toString());
         dev.ifPresent(d -> json.put("dev", d.toAbsolutePath().toString()));
         dataset.ifPresent(name -> json.put("dataset", name));
         lowData.ifPresent(size -> json.put("low_data", size));
-        json.put("checkpoint_every_steps", checkpointEverySteps);
+        json.put(TrainingOption.CHECKPOINT_EVERY.key(), checkpointEverySteps);
         json.put("frozen_precision", frozenPrecision.optionValue());
         AtomicFiles.writeString(runDirectory.resolve(FILE_NAME), json.toPrettyString());
     }
 
+    /**
+     * The run in {@code runDirectory}. Fields are checked as the options that set them are: a {@code run.json}
+     * edited into a bad value is a {@link StandardErrorCode#MALFORMED_CONFIG} naming the file and the field.
+     */
     public static RunManifest read(Path runDirectory) {
         Path file = runDirectory.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, runDirectory + " is not a peft4j run directory (it has no " + FILE_NAME + ")");
         }
+        JsonFields fields = new JsonFields(file, StandardErrorCode.MALFORMED_CONFIG,
+                "; correct it (peft4j wrote it from the train command's options), or train anew in another directory");
+        JsonNode json = fields.root();
+        Map<String, String> settings = new LinkedHashMap<>();
+        fields.optional(json, "settings").ifPresent(node -> {
+            if (!node.isObject()) {
+                throw fields.invalid("settings", "must be a JSON object of the method's settings");
+            }
+            node.fields().forEachRemaining(e -> {
+                // Written as strings; a number or boolean edited in by hand means the same.
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw fields.invalid("settings." + e.getKey(), "must be a string (got " + e.getValue() + ")");
+                }
+                settings.put(e.getKey(), e.getValue().asText());
+            });
+        });
+        JsonNode t = fields.object(json, "training");
         try {
-            JsonNode json = JSON.readTree(file.toFile());
-            Map<String, String> settings = new LinkedHashMap<>();
-            json.path("settings").fields().forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
-            JsonNode t = required(json, "training", file);
             TrainingConfig training = new TrainingConfig(
-                    required(t, "learning_rate", file).asDouble(),
-                    TrainingConfig.Schedule.valueOf(required(t, "schedule", file).asText().toUpperCase(Locale.ROOT)),
-                    t.path("warmup_steps").asLong(0),
-                    required(t, "epochs", file).asInt(),
-                    t.has("max_steps") ? OptionalLong.of(t.get("max_steps").asLong()) : OptionalLong.empty(),
-                    required(t, "batch_size", file).asInt(),
-                    t.path("gradient_accumulation").asInt(1),
-                    t.path("max_grad_norm").asDouble(0),
-                    t.path("weight_decay").asDouble(0),
-                    t.path("shuffle").asBoolean(true),
-                    t.path("seed").asLong(1),
-                    t.path("eval_every_steps").asLong(0),
-                    t.path("early_stopping_patience").asInt(0));
-            return new RunManifest(Path.of(required(json, "model", file).asText()), required(json, "method", file).asText(), settings, training,
-                    Path.of(required(json, "data", file).asText()), json.has("dev") ? Optional.of(Path.of(json.get("dev").asText())) : Optional.empty(),
-                    json.has("dataset") ? Optional.of(json.get("dataset").asText()) : Optional.empty(),
-                    json.has("low_data") ? OptionalInt.of(json.get("low_data").asInt()) : OptionalInt.empty(),
-                    json.path("checkpoint_every_steps").asLong(0),
-                    FrozenWeightPrecision.valueOf(json.path("frozen_precision").asText("fp32").toUpperCase(Locale.ROOT)));
+                    fields.number(t, TrainingOption.LEARNING_RATE.field, false),
+                    schedule(fields, t),
+                    fields.wholeNumber(t, TrainingOption.WARMUP.field),
+                    fields.smallWholeNumber(t, TrainingOption.EPOCHS.field),
+                    fields.optional(t, TrainingOption.STEPS.field).isPresent()
+                            ? OptionalLong.of(fields.wholeNumber(t, TrainingOption.STEPS.field)) : OptionalLong.empty(),
+                    fields.smallWholeNumber(t, TrainingOption.BATCH_SIZE.field),
+                    fields.smallWholeNumber(t, TrainingOption.GRADIENT_ACCUMULATION.field),
+                    fields.number(t, TrainingOption.MAX_GRAD_NORM.field, false),
+                    fields.number(t, TrainingOption.WEIGHT_DECAY.field, false),
+                    fields.bool(t, TrainingOption.SHUFFLE.field),
+                    fields.wholeNumber(t, TrainingOption.SEED.field),
+                    fields.wholeNumber(t, TrainingOption.EVAL_EVERY.field),
+                    fields.smallWholeNumber(t, TrainingOption.EARLY_STOPPING.field));
+            return new RunManifest(Path.of(fields.text(json, "model")), fields.text(json, "method"), settings, training,
+                    Path.of(fields.text(json, "data")),
+                    fields.optional(json, "dev").map(dev -> Path.of(fields.text("dev", dev))),
+                    fields.optional(json, "dataset").map(name -> fields.text("dataset", name)),
+                    fields.optional(json, "low_data").isPresent() ? OptionalInt.of(fields.smallWholeNumber(json, "low_data")) : OptionalInt.empty(),
+                    fields.wholeNumber(json, TrainingOption.CHECKPOINT_EVERY.field),
+                    frozenPrecision(fields, json));
         }
-        catch (IOException | IllegalArgumentException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is damaged: " + e.getMessage(), e);
+        catch (TrainingOption.Invalid e) {
+            throw fields.invalid(e.setting.field, e.rule + " (got " + e.value + "; the " + e.setting.option + " option)");
+        }
+        catch (InvalidPathException e) {
+            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " holds a path that is not valid here (" + e.getMessage()
+                    + "); correct it, or train anew in another directory");
         }
     }
 
-    private static JsonNode required(JsonNode json, String key, Path file) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " lacks \"" + key + "\"");
+    private static TrainingConfig.Schedule schedule(JsonFields fields, JsonNode training) {
+        String name = fields.text(training, TrainingOption.SCHEDULE.field);
+        for (TrainingConfig.Schedule schedule : TrainingConfig.Schedule.values()) {
+            if (schedule.name().equalsIgnoreCase(name)) {
+                return schedule;
+            }
         }
-        return value;
+        throw fields.invalid(TrainingOption.SCHEDULE.field, "must be constant or linear (got \"" + name + "\")");
+    }
+
+    /** fp32 for run.json files written before the option existed. */
+    private static FrozenWeightPrecision frozenPrecision(JsonFields fields, JsonNode json) {
+        if (fields.optional(json, "frozen_precision").isEmpty()) {
+            return FrozenWeightPrecision.FP32;
+        }
+        String name = fields.text(json, "frozen_precision");
+        for (FrozenWeightPrecision precision : FrozenWeightPrecision.values()) {
+            if (precision.optionValue().equalsIgnoreCase(name)) {
+                return precision;
+            }
+        }
+        throw fields.invalid("frozen_precision", "must be fp32 or bf16 (got \"" + name + "\")");
     }
 }

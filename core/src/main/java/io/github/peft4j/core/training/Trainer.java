@@ -25,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +41,9 @@ import java.util.function.Consumer;
  * <p>Each optimizer step runs in its own sub-manager that is closed afterwards, so memory stays flat; the
  * gradients of the trainable parameters are the only arrays that outlive a step. With a run directory, a
  * checkpoint is written every {@code checkpointEverySteps} steps and at the end, and a run started on a directory
- * that holds one continues exactly where it stopped (same data order, parameters and optimizer moments).
+ * that holds one continues exactly where it stopped (same data order, parameters and optimizer moments, and the
+ * same dropout masks: each training pass's {@link ForwardContext#randomSeed()} is derived from the run's seed, the
+ * step and the micro-batch).
  */
 public final class Trainer {
     /** What is trained. */
@@ -97,13 +101,17 @@ public final class Trainer {
         if (train.isEmpty()) {
             throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "The training set is empty");
         }
+        if (checkpointEverySteps < 0) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The checkpoint interval must be at least 0 (0 = only at the end), got "
+                    + checkpointEverySteps);
+        }
         Map<String, NDArray> parameters = trainable.parameters();
         NDManager root = parameters.values().iterator().next().getManager().newSubManager();
         parameters.values().forEach(p -> p.setRequiresGradient(true));
         try (AdamW optimizer = new AdamW(parameters, new AdamWConfig(0.9, 0.999, 1e-8, config.weightDecay()))) {
             Optional<Path> checkpointDirectory = runDirectory.map(run -> run.resolve("checkpoint"));
             TrainingCheckpoint.State state = checkpointDirectory
-                    .flatMap(dir -> TrainingCheckpoint.load(dir, parameters, optimizer, root))
+                    .flatMap(dir -> TrainingCheckpoint.load(dir, parameters, optimizer, root, config, train.size()))
                     .orElse(TrainingCheckpoint.State.start());
             long totalSteps = config.totalSteps(train.size());
             long stepsPerEpoch = config.stepsPerEpoch(train.size());
@@ -114,7 +122,8 @@ public final class Trainer {
             TrainingPlan plan = new TrainingPlan(state.step() + 1, totalSteps, stepsPerEpoch, train.size(), parameterCount);
             listeners.forEach(l -> l.onStart(plan));
 
-            boolean stoppedEarly = false;
+            // A run that stopped early and is resumed stays stopped, as its checkpoint says.
+            boolean stoppedEarly = patienceRunOut(state);
             while (state.step() < totalSteps && !stoppedEarly) {
                 List<List<TrainingExample>> batches = batchesOf(train, state.epoch());
                 int batchIndex = state.batchInEpoch();
@@ -129,7 +138,7 @@ public final class Trainer {
                     boolean evaluate = !dev.isEmpty() && (config.evalEverySteps() > 0 ? state.step() % config.evalEverySteps() == 0 : endOfEpoch);
                     if (evaluate) {
                         state = evaluate(root, dev, state, runDirectory.map(run -> run.resolve("best")), saveBest);
-                        stoppedEarly = config.earlyStoppingPatience() > 0 && state.evaluationsWithoutImprovement() >= config.earlyStoppingPatience();
+                        stoppedEarly = patienceRunOut(state);
                     }
                     if (endOfEpoch) {
                         state = new TrainingCheckpoint.State(state.step(), state.epoch() + 1, 0, state.lastLoss(), state.bestDevLoss(),
@@ -153,6 +162,10 @@ public final class Trainer {
             parameters.values().forEach(p -> p.setRequiresGradient(false));
             root.close();
         }
+    }
+
+    private boolean patienceRunOut(TrainingCheckpoint.State state) {
+        return config.earlyStoppingPatience() > 0 && state.evaluationsWithoutImprovement() >= config.earlyStoppingPatience();
     }
 
     /** The mean loss per predicted token of {@code examples}, without gradients. */
@@ -190,10 +203,11 @@ public final class Trainer {
         long tokens = 0;
         try (NDManager step = root.newSubManager()) {
             NDArray accumulation = step.full(new Shape(), (float) microBatches.size());
-            for (List<TrainingExample> examples : microBatches) {
-                TrainingBatch batch = batchOf(examples);
+            for (int microBatch = 0; microBatch < microBatches.size(); microBatch++) {
+                TrainingBatch batch = batchOf(microBatches.get(microBatch));
                 try (GradientCollector collector = step.getEngine().newGradientCollector()) {
-                    AdapterHooks hooks = trainable.hooks(new ForwardContext(step, batch.rows(), true));
+                    ForwardContext pass = new ForwardContext(step, batch.rows(), true, OptionalLong.of(passSeed(config.seed(), state.step() + 1, microBatch)));
+                    AdapterHooks hooks = trainable.hooks(pass);
                     NDArray loss;
                     // The logits go once the loss has them (autograd keeps what backward needs): one LM-head-sized
                     // array less at the peak of the step.
@@ -218,6 +232,14 @@ public final class Trainer {
             return new StepMetrics(state.step() + 1, totalSteps, state.epoch() + 1, loss, rate, gradientNorm, tokens,
                     (System.nanoTime() - began) / 1e9);
         }
+    }
+
+    /**
+     * The seed of micro-batch {@code microBatch} of optimizer step {@code step}: a function of the run's seed and of
+     * counters a checkpoint holds, so that a resumed run draws the dropout masks the uninterrupted run drew.
+     */
+    static long passSeed(long runSeed, long step, int microBatch) {
+        return new SplittableRandom((runSeed * 0x9E3779B97F4A7C15L + step) * 0xBF58476D1CE4E5B9L + microBatch).nextLong();
     }
 
     /** A causal-LM batch, or a seq2seq batch for an encoder-decoder model. */

@@ -11,7 +11,6 @@ import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.optim.AdamW;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,38 +59,74 @@ final class TrainingCheckpoint {
         });
     }
 
-    /** Restores parameters and optimizer in place from the checkpoint in {@code directory}, if there is one. */
-    static Optional<State> load(Path directory, Map<String, NDArray> parameters, AdamW optimizer, NDManager scratch) {
+    /**
+     * Restores parameters and optimizer in place from the checkpoint in {@code directory}, if there is one. Its
+     * {@code state.json} is checked first against the run it is to continue: every counter must be a whole number in
+     * range, and the data position must be the one {@code step} implies for {@code examples} examples with
+     * {@code config}'s batches; otherwise nothing is restored and the error names the file and field.
+     */
+    static Optional<State> load(Path directory, Map<String, NDArray> parameters, AdamW optimizer, NDManager scratch, TrainingConfig config,
+            int examples) {
         Optional<Path> found = AtomicFiles.existingDirectory(directory);
         if (found.isEmpty()) {
             return Optional.empty();
         }
         Path checkpoint = found.get();
+        String advice = "; the checkpoint " + checkpoint + " is damaged or belongs to another run: restore it from a backup, or delete that "
+                + "directory to restart the run from step 0";
+        State state = readState(new JsonFields(checkpoint.resolve(STATE), StandardErrorCode.MALFORMED_CHECKPOINT, advice), config, examples);
         try (NDManager loading = scratch.newSubManager();
                 SafetensorsFile parameterFile = SafetensorsFile.open(checkpoint.resolve(PARAMETERS));
                 SafetensorsFile optimizerFile = SafetensorsFile.open(checkpoint.resolve(OPTIMIZER))) {
+            String steps = optimizerFile.metadata().get("steps");
+            if (steps == null || !steps.equals(Long.toString(state.step()))) {
+                throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, checkpoint.resolve(OPTIMIZER) + ": its \"steps\" metadata is "
+                        + (steps == null ? "missing" : "\"" + steps + "\"") + " but " + STATE + " says " + state.step() + " steps were done");
+            }
             ParameterValues.assignAll(parameters, parameterFile, loading);
             Map<String, NDArray> moments = new HashMap<>();
             optimizerFile.names().forEach(name -> moments.put(name, optimizerFile.load(name, loading)));
-            long optimizerSteps = Long.parseLong(optimizerFile.metadata().getOrDefault("steps", "-1"));
-            optimizer.loadState(moments, optimizerSteps);
-            JsonNode json = JSON.readTree(checkpoint.resolve(STATE).toFile());
-            return Optional.of(new State(field(json, "step", checkpoint).asLong(), field(json, "epoch", checkpoint).asInt(),
-                    field(json, "batch_in_epoch", checkpoint).asInt(), field(json, "last_loss", checkpoint).asDouble(),
-                    field(json, "best_dev_loss", checkpoint).asDouble(), field(json, "evaluations_without_improvement", checkpoint).asInt()));
+            optimizer.loadState(moments, state.step());
+            return Optional.of(state);
         }
-        catch (IOException | NumberFormatException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Training checkpoint " + checkpoint + " is damaged (" + e
-                    + "); delete it to start over", e);
+        catch (PeftException e) {
+            // What is wrong with the tensors (missing, mis-shaped, unreadable) is said where it is found; what to do here.
+            throw new PeftException(e::getErrorCode, e.getMessage() + advice, e);
         }
     }
 
-    private static JsonNode field(JsonNode json, String name, Path checkpoint) {
-        JsonNode value = json == null ? null : json.get(name);
-        if (value == null || value.isNull()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Training checkpoint " + checkpoint + " lacks \"" + name
-                    + "\" in " + STATE + "; delete it to start over");
+    /**
+     * A checkpoint's state, checked against the run. The data position is redundant with the step (an epoch is
+     * {@code stepsPerEpoch} steps of {@code gradientAccumulation} batches each), which is what makes a damaged or
+     * foreign one detectable.
+     */
+    static State readState(JsonFields fields, TrainingConfig config, int examples) {
+        JsonNode json = fields.root();
+        long totalSteps = config.totalSteps(examples);
+        long stepsPerEpoch = config.stepsPerEpoch(examples);
+        long step = fields.wholeNumber("step", fields.required(json, "step"), 0, totalSteps);
+        long epoch = fields.wholeNumber("epoch", fields.required(json, "epoch"), 0, Integer.MAX_VALUE);
+        long expectedEpoch = step / stepsPerEpoch;
+        if (epoch != expectedEpoch) {
+            throw fields.invalid("epoch", "is " + epoch + ", but after step " + step + " of this run (" + stepsPerEpoch
+                    + " steps per epoch) the run is in epoch " + expectedEpoch + " (counted from 0)");
         }
-        return value;
+        long batchInEpoch = fields.wholeNumber("batch_in_epoch", fields.required(json, "batch_in_epoch"), 0, Integer.MAX_VALUE);
+        long expectedBatch = step % stepsPerEpoch * config.gradientAccumulation();
+        if (batchInEpoch != expectedBatch) {
+            throw fields.invalid("batch_in_epoch", "is " + batchInEpoch + ", but after step " + step + " of this run (" + stepsPerEpoch
+                    + " steps of " + config.gradientAccumulation() + " batches per epoch) the run is at batch " + expectedBatch + " of its epoch");
+        }
+        double lastLoss = fields.number(json, "last_loss", step == 0);
+        if (step > 0 && !(Double.isFinite(lastLoss) && lastLoss >= 0)) {
+            throw fields.invalid("last_loss", "must be a finite loss of at least 0 (got " + lastLoss + ")");
+        }
+        double bestDevLoss = fields.number(json, "best_dev_loss", true);
+        if (!Double.isNaN(bestDevLoss) && !(Double.isFinite(bestDevLoss) && bestDevLoss >= 0)) {
+            throw fields.invalid("best_dev_loss", "must be a finite loss of at least 0, or \"NaN\" before the first evaluation (got " + bestDevLoss + ")");
+        }
+        long withoutImprovement = fields.wholeNumber("evaluations_without_improvement", fields.required(json, "evaluations_without_improvement"), 0,
+                Double.isNaN(bestDevLoss) ? 0 : step);
+        return new State(step, (int) epoch, (int) batchInEpoch, lastLoss, bestDevLoss, (int) withoutImprovement);
     }
 }

@@ -1,7 +1,7 @@
 package io.github.peft4j.core.training;
 
-import io.github.peft4j.spi.PeftException;
-import io.github.peft4j.spi.StandardErrorCode;
+import static java.util.Objects.requireNonNull;
+
 import java.util.OptionalLong;
 
 /**
@@ -43,19 +43,19 @@ public record TrainingConfig(
     }
 
     public TrainingConfig {
-        check(learningRate > 0 && Double.isFinite(learningRate), "the learning rate must be positive, got " + learningRate);
-        check(warmupSteps >= 0, "warmup steps must be >= 0, got " + warmupSteps);
-        check(epochs > 0, "epochs must be positive, got " + epochs);
-        check(maxSteps.isEmpty() || maxSteps.getAsLong() > 0, "max steps must be positive");
-        check(batchSize > 0, "the batch size must be positive, got " + batchSize);
-        check(gradientAccumulation > 0, "gradient accumulation must be positive, got " + gradientAccumulation);
-        check(maxGradNorm >= 0, "the gradient clipping norm must be >= 0 (0 = off), got " + maxGradNorm);
-        check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
-        check(evalEverySteps >= 0, "evaluation interval must be >= 0 (0 = every epoch), got " + evalEverySteps);
-        check(earlyStoppingPatience >= 0, "early-stopping patience must be >= 0 (0 = off), got " + earlyStoppingPatience);
-        if (schedule == null) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "a schedule is required");
-        }
+        TrainingOption.LEARNING_RATE.require(Double.isFinite(learningRate) && learningRate > 0, "must be a finite number greater than 0", learningRate);
+        TrainingOption.SCHEDULE.require(schedule != null, "must be constant or linear", schedule);
+        TrainingOption.WARMUP.require(warmupSteps >= 0, "must be at least 0", warmupSteps);
+        TrainingOption.EPOCHS.require(epochs >= 1, "must be at least 1", epochs);
+        requireNonNull(maxSteps, "maxSteps");
+        TrainingOption.STEPS.require(maxSteps.orElse(1) >= 1, "must be at least 1", maxSteps.orElse(1));
+        TrainingOption.BATCH_SIZE.require(batchSize >= 1, "must be at least 1", batchSize);
+        TrainingOption.GRADIENT_ACCUMULATION.require(gradientAccumulation >= 1, "must be at least 1", gradientAccumulation);
+        TrainingOption.MAX_GRAD_NORM.require(Double.isFinite(maxGradNorm) && maxGradNorm >= 0, "must be a finite number of at least 0 (0 = no clipping)",
+                maxGradNorm);
+        TrainingOption.WEIGHT_DECAY.require(Double.isFinite(weightDecay) && weightDecay >= 0, "must be a finite number of at least 0", weightDecay);
+        TrainingOption.EVAL_EVERY.require(evalEverySteps >= 0, "must be at least 0 (0 = at the end of every epoch)", evalEverySteps);
+        TrainingOption.EARLY_STOPPING.require(earlyStoppingPatience >= 0, "must be at least 0 (0 = never stop early)", earlyStoppingPatience);
     }
 
     /** The paper's E2E settings: lr 8e-5, 5 epochs, batch 10, linear decay, clipping at 1.0, seed 1. */
@@ -65,18 +65,12 @@ public record TrainingConfig(
 
     /** Optimizer steps in one epoch of {@code examples} examples. */
     public long stepsPerEpoch(int examples) {
-        long batches = (examples + batchSize - 1) / batchSize;
+        long batches = ((long) examples + batchSize - 1) / batchSize;
         return Math.max(1, (batches + gradientAccumulation - 1) / gradientAccumulation);
     }
 
     /** Optimizer steps of the whole run. */
     public long totalSteps(int examples) {
         return maxSteps.orElse(epochs * stepsPerEpoch(examples));
-    }
-
-    private static void check(boolean condition, String message) {
-        if (!condition) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "Invalid training option: " + message);
-        }
     }
 }
