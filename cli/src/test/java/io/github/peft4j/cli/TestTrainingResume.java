@@ -68,7 +68,7 @@ final class TestTrainingResume {
 
         CliRun resumed = CliRun.of("train", "--resume", "--out", killed.toString());
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
-        assertThat(resumed.err()).contains("resuming at step");
+        assertThat(resumed.out()).contains("resuming at step");
 
         for (String file : List.of("checkpoint/parameters.safetensors", "checkpoint/optimizer.safetensors", "adapter/adapter_model.safetensors")) {
             assertThat(Files.readAllBytes(killed.resolve(file))).as(file).isEqualTo(Files.readAllBytes(uninterrupted.resolve(file)));
