@@ -5,6 +5,7 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /**
@@ -42,8 +43,9 @@ final class ErrorReporter {
             return print(StandardErrorCode.OUT_OF_MEMORY.name(), "Java ran out of heap memory (" + throwable.getMessage() + "): " + WHAT_TO_LOWER
                     + "; or give Java a larger heap, e.g. JAVA_OPTS=-Xmx8g", throwable, true);
         }
-        if (isNativeAllocationFailure(throwable)) {
-            return print(StandardErrorCode.OUT_OF_MEMORY.name(), "PyTorch could not allocate memory (" + firstLine(throwable.getMessage()) + "): "
+        Optional<EngineException> allocation = nativeAllocationFailure(throwable);
+        if (allocation.isPresent()) {
+            return print(StandardErrorCode.OUT_OF_MEMORY.name(), "PyTorch could not allocate memory (" + reason(allocation.get().getMessage()) + "): "
                     + WHAT_TO_LOWER, throwable, true);
         }
         return print(StandardErrorCode.INTERNAL_ERROR.name(), throwable
@@ -75,28 +77,26 @@ final class ErrorReporter {
     }
 
     /**
-     * Whether PyTorch's allocator refused a request: DJL reports it as an engine exception carrying c10's message
-     * ("DefaultCPUAllocator: not enough memory: you tried to allocate ...", "CUDA out of memory"), possibly as the
-     * cause of another exception.
+     * PyTorch's allocator refusing a request, if that is what {@code throwable} is or was caused by: DJL reports it as
+     * an engine exception carrying c10's message ("DefaultCPUAllocator: not enough memory: you tried to allocate ...",
+     * "CUDA out of memory").
      */
-    static boolean isNativeAllocationFailure(Throwable throwable) {
+    static Optional<EngineException> nativeAllocationFailure(Throwable throwable) {
         for (Throwable cause = throwable; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof EngineException && cause.getMessage() != null) {
-                String message = cause.getMessage().toLowerCase(Locale.ROOT);
+            if (cause instanceof EngineException engine && engine.getMessage() != null) {
+                String message = engine.getMessage().toLowerCase(Locale.ROOT);
                 if (message.contains("not enough memory") || message.contains("out of memory") || message.contains("could not allocate")
                         || message.contains("failed to allocate")) {
-                    return true;
+                    return Optional.of(engine);
                 }
             }
         }
-        return false;
+        return Optional.empty();
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "no reason given";
-        }
-        String line = message.lines().findFirst().orElse("").strip();
+    /** The first line of c10's message without its source location ("[enforce fail at alloc_cpu.cpp:118] data. "). */
+    private static String reason(String message) {
+        String line = message.lines().findFirst().orElse("").replaceFirst("^\\[enforce fail at [^\\]]*\\]\\s*(data\\.\\s*)?", "").strip();
         return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 }
