@@ -2,11 +2,14 @@ package io.github.peft4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
+import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +66,29 @@ final class TestBadDataAndOptions {
         assertThat(train(data).assertUserError("MALFORMED_DATASET"))
                 .startsWith(data + ":3: the row is too long: its source and target have 100 + 29 = 129 tokens, more than the 128 positions")
                 .contains("shorten the row or drop it");
+    }
+
+    @Test
+    void aDatasetRowLongerThanTheModelsPositionsIsNamedByFileAndLineInTrainingAndPrediction() throws IOException {
+        Path model = directory.resolve("gpt2-with-tokenizer");
+        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
+                "--seed", "2", "--out", model.toString());
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        Path data = Files.createDirectories(directory.resolve("long-rows"));
+        List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}",
+                "{\"source\": \"" + "Hello world ".repeat(100) + "\", \"target\": \"world\"}");
+        for (String split : List.of("train", "dev", "test")) {
+            Files.write(data.resolve(split + ".jsonl"), rows);
+        }
+
+        String training = CliRun.of("train", "--model", model.toString(), "--dataset", "jsonl", "--data", data.toString(), "--steps", "1",
+                "--out", directory.resolve("long-run").toString()).assertUserError("MALFORMED_DATASET");
+        String prediction = CliRun.of("predict", "--model", model.toString(), "--dataset", "jsonl", "--data", data.toString(), "--max-new-tokens", "2",
+                "--min-new-tokens", "1", "--out", directory.resolve("long.txt").toString()).assertUserError("MALFORMED_DATASET");
+
+        assertThat(training).startsWith(data.resolve("train.jsonl") + ":2: the row is too long").contains("more than the 128 positions");
+        assertThat(prediction).startsWith("Source 2 of the split (\"Hello world").contains("128 positions", "shorten it");
     }
 
     @Test
