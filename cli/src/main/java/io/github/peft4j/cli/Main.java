@@ -45,7 +45,8 @@ public final class Main {
         try {
             return commandLine.execute(args);
         }
-        catch (OutOfMemoryError e) {
+        catch (Error e) {
+            // picocli hands only exceptions to the handler; running out of heap (or another JVM error) is reported here.
             return reporter.report(e);
         }
     }
