@@ -11,6 +11,7 @@ import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.training.JsonlExamples;
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.ProgressBar;
 import io.github.peft4j.core.training.StepMetrics;
 import io.github.peft4j.core.training.Trainer;
@@ -274,8 +275,8 @@ final class AblateCommand implements Callable<Integer> {
 
     private Data readData(ModelBackend backend, long eos) {
         if (dataset == null) {
-            List<TrainingExample> train = JsonlExamples.read(data, backend.tokenizer(), eos);
-            List<TrainingExample> devExamples = dev == null ? List.of() : limited(JsonlExamples.read(dev, backend.tokenizer(), eos));
+            List<TrainingExample> train = JsonlExamples.read(data, backend.tokenizer(), eos, TokenLimits.of(backend.geometry()));
+            List<TrainingExample> devExamples = dev == null ? List.of() : limited(JsonlExamples.read(dev, backend.tokenizer(), eos, TokenLimits.of(backend.geometry())));
             return new Data(train, devExamples, List.of());
         }
         TextTokenizer tokenizer = Tokenizers.require(backend, model);
@@ -293,7 +294,9 @@ final class AblateCommand implements Callable<Integer> {
             devSamples = split.samples();
             evaluation = split.evaluationItems();
         }
-        return new Data(CausalLmLayout.examples(train, tokenizer, eos), limited(CausalLmLayout.examples(devSamples, tokenizer, eos)), limited(evaluation));
+        TokenLimits limits = TokenLimits.of(backend.geometry());
+        return new Data(CausalLmLayout.examples(train, tokenizer, eos, limits), limited(CausalLmLayout.examples(devSamples, tokenizer, eos, limits)),
+                limited(evaluation));
     }
 
     /** Evaluation items of samples: one per distinct source, in order of first appearance, with all its targets. */

@@ -3,6 +3,7 @@ package io.github.peft4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Inject;
+import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.datasets.DatasetSplit;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
@@ -18,10 +19,6 @@ import io.github.peft4j.datasets.metrics.Ter;
 import io.github.peft4j.datasets.metrics.TerScore;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -119,16 +116,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private List<String> readPredictions(int expected) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(predictions, StandardCharsets.UTF_8);
-        }
-        catch (NoSuchFileException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Predictions file " + predictions + " does not exist");
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Cannot read predictions " + predictions + ": " + e, e);
-        }
+        List<String> lines = TextFiles.readLines(predictions, "predictions file");
         if (lines.size() != expected) {
             throw new PeftException(StandardErrorCode.MALFORMED_DATASET, predictions + " has " + lines.size() + " lines but the " + dataset + " " + split
                     + " split has " + expected + " items: write one prediction per item, in order ('peft4j predict' does)");

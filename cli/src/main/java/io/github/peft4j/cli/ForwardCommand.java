@@ -37,7 +37,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model directory.")
     Path model;
 
-    @Option(names = "--ids", required = true, split = ",", description = "Token ids, comma-separated.")
+    @Option(names = "--ids", required = true, split = ",", converter = TokenIdConverter.class, description = "Token ids, comma-separated.")
     long[] ids;
 
     @Option(names = "--mask", split = ",", description = "Attention mask (1 = token, 0 = padding), one per id.")
@@ -46,7 +46,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--position-ids", split = ",", description = "Explicit position ids, one per id.")
     long[] positionIds;
 
-    @Option(names = "--decoder-ids", split = ",", description = "Encoder-decoder models (BART): the decoder's token ids; --ids feed the encoder. "
+    @Option(names = "--decoder-ids", split = ",", converter = TokenIdConverter.class, description = "Encoder-decoder models (BART): the decoder's token ids; --ids feed the encoder. "
             + "Without them BART shifts --ids right behind its decoder start token, as Hugging Face does.")
     long[] decoderIds;
 

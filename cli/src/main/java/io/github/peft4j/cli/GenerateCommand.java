@@ -49,7 +49,7 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer files).")
         String text;
 
-        @Option(names = "--ids", split = ",", description = "Prompt token ids, comma-separated.")
+        @Option(names = "--ids", split = ",", converter = TokenIdConverter.class, description = "Prompt token ids, comma-separated.")
         long[] ids;
 
         @Option(names = "--source", description = "A source laid out as training and predict lay it out (' ' + source + ' <|endoftext|>'): "
@@ -82,10 +82,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "Never repeat an n-gram of this size; 0 = off. Default: ${DEFAULT-VALUE}.")
     int noRepeatNgram;
 
-    @Option(names = "--ban-ids", split = ",", description = "Token ids never to generate (e.g. the newline's, as the paper does).")
+    @Option(names = "--ban-ids", split = ",", converter = TokenIdConverter.class, description = "Token ids never to generate (e.g. the newline's, as the paper does).")
     long[] bannedIds = new long[0];
 
-    @Option(names = "--eos-ids", split = ",", description = "Token ids that end a sequence. Default: the model's eos_token_id.")
+    @Option(names = "--eos-ids", split = ",", converter = TokenIdConverter.class, description = "Token ids that end a sequence. Default: the model's eos_token_id.")
     long[] eosIds;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Requests decoded together (--requests); rows share a batch only when their"
@@ -107,9 +107,10 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         List<GenerationRequest> requests = prompt.requests != null ? GenerationRequest.read(prompt.requests) : List.of(promptRequest());
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager, frozen.precision())) {
+            requireDecoderOnly(backend);
             boolean text = requests.stream().anyMatch(GenerationRequest::isText);
             Optional<TextTokenizer> tokenizer = text ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
-            List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry().vocabSize())).toList();
+            List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry())).toList();
             long[] eos = eosIds != null ? eosIds : backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
             long pad = eos.length > 0 ? eos[0] : 0;
             GenerationConfig config = GenerationConfig.DEFAULT
@@ -136,6 +137,16 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Generation from a prompt is for decoder-only models; an encoder-decoder's sources are decoded by predict. */
+    private void requireDecoderOnly(ModelBackend backend) {
+        if (backend.geometry().isEncoderDecoder()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "peft4j generate continues prompts of decoder-only models (e.g. GPT-2); "
+                    + model + " is a " + backend.family() + " encoder-decoder model, whose sources 'peft4j predict' decodes: write them as lines"
+                    + " {\"source\": \"...\", \"target\": \"\"} to DIR/test.jsonl and run 'peft4j predict --model " + model
+                    + " --dataset jsonl --data DIR --out predictions.txt'");
+        }
     }
 
     /** The prompt given by --prompt, --source or --ids, as a request for the default adapter. */

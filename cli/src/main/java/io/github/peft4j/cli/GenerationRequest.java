@@ -3,12 +3,13 @@ package io.github.peft4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.core.training.CausalLmText;
+import io.github.peft4j.core.training.TokenIds;
+import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,13 +54,7 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
      * {@code "source"} (text) or {@code "ids"} (a list of token ids), and optionally {@code "adapter"} (a name).
      */
     static List<GenerationRequest> read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read the requests file " + file + ": " + e.getMessage(), e);
-        }
+        List<String> lines = TextFiles.readLines(file, "requests file");
         List<GenerationRequest> requests = new ArrayList<>();
         for (int index = 0; index < lines.size(); index++) {
             if (!lines.get(index).isBlank()) {
@@ -100,10 +95,11 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
         }
         long[] ids = new long[value.size()];
         for (int i = 0; i < ids.length; i++) {
-            if (!value.get(i).isIntegralNumber() || !value.get(i).canConvertToLong()) {
-                throw malformed(where, "has the id " + value.get(i) + ", which is not an integer");
-            }
-            ids[i] = value.get(i).asLong();
+            JsonNode id = value.get(i);
+            TokenIds.problem(id).ifPresent(problem -> {
+                throw malformed(where, "has an \"ids\" item that is not a token id: " + problem);
+            });
+            ids[i] = TokenIds.of(id);
         }
         JsonNode adapter = json.get("adapter");
         if (adapter != null && !adapter.isNull() && !adapter.isTextual()) {
@@ -122,12 +118,12 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
     }
 
     /**
-     * The prompt's token ids, checked against the model's vocabulary.
+     * The prompt's token ids, checked against the model's vocabulary and positions.
      *
      * @param tokenizer present whenever {@link #isText()}
      * @param endOfText the id a source ends with
      */
-    long[] tokens(Optional<TextTokenizer> tokenizer, LongSupplier endOfText, int vocabSize) {
+    long[] tokens(Optional<TextTokenizer> tokenizer, LongSupplier endOfText, ModelGeometry model) {
         long[] tokens = switch (kind) {
             case PROMPT -> tokenizer.orElseThrow().encode(text);
             case SOURCE -> CausalLmText.prompt(text, tokenizer.orElseThrow(), endOfText.getAsLong());
@@ -137,9 +133,14 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where + ": the prompt is empty; give at least one token");
         }
         for (long id : tokens) {
-            if (id < 0 || id >= vocabSize) {
-                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where + ": token id " + id + " is outside the model's vocabulary [0, " + vocabSize + ")");
+            if (id < 0 || id >= model.vocabSize()) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where + ": token id " + id + " is outside the model's vocabulary [0, "
+                        + model.vocabSize() + "): use ids of this model's tokenizer ('peft4j tokenize')");
             }
+        }
+        if (tokens.length >= model.maxPositions()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where + ": the prompt has " + tokens.length + " tokens, which leaves no room"
+                    + " for new tokens in the model's " + model.maxPositions() + " positions: shorten it");
         }
         return tokens;
     }

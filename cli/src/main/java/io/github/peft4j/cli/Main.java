@@ -17,7 +17,11 @@ public final class Main {
         System.exit(execute(args, out, err));
     }
 
-    /** Runs one command line and returns its exit code: 0 success, 2 user error, 1 internal error. */
+    /**
+     * Runs one command line and returns its exit code: 0 success, 2 user error, 1 internal error. Only errors go to
+     * {@code err}, so that its first line is always {@code ERROR_NAME: message}: what commands report while they run
+     * (progress, banners) goes to {@code out}, except for {@code bench}, whose {@code out} is its JSON report.
+     */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         ErrorReporter reporter = new ErrorReporter(err, ErrorReporter.debugRequested());
         Injector injector;
@@ -33,9 +37,17 @@ public final class Main {
         }
         CommandLine commandLine = new CommandLine(PeftCommand.class, new GuiceFactory(injector))
                 .setOut(out)
-                .setErr(err)
+                .setErr(out)
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((exception, arguments) -> reporter.reportParameterError(exception))
                 .setExecutionExceptionHandler((exception, cmd, parseResult) -> reporter.report(exception));
-        return commandLine.execute(args);
+        commandLine.getSubcommands().get("bench").setErr(err);
+        try {
+            return commandLine.execute(args);
+        }
+        catch (Error e) {
+            // picocli hands only exceptions to the handler; running out of heap (or another JVM error) is reported here.
+            return reporter.report(e);
+        }
     }
 }

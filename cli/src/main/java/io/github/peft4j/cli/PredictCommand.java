@@ -1,12 +1,15 @@
 package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.github.peft4j.core.generation.GenerationConfig;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.io.OutputTarget;
+import io.github.peft4j.core.io.IoErrors;
+import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
 import io.github.peft4j.spi.ModelBackend;
@@ -131,13 +134,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Per item of the split (before --limit), the adapter that its --row-adapters line names; empty for an empty line. */
     private List<Optional<String>> adapterNames(int items) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(rowAdapters);
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read --row-adapters " + rowAdapters + ": " + e.getMessage(), e);
-        }
+        List<String> lines = TextFiles.readLines(rowAdapters, "--row-adapters file");
         if (lines.size() != items) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, rowAdapters + " has " + lines.size() + " lines but the " + split + " split has "
                     + items + " items; give one adapter name (or an empty line) per item, in the order predict writes them");
@@ -157,8 +154,12 @@ final class PredictCommand implements Callable<Integer> {
                     JsonNode value = new ObjectMapper().readTree(file.toFile()).get(key);
                     return value != null && value.canConvertToLong() ? OptionalLong.of(value.asLong()) : OptionalLong.empty();
                 }
+                catch (JsonProcessingException e) {
+                    throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + (e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr()) + ": is not valid JSON ("
+                            + e.getOriginalMessage() + "); fix or remove the file", e);
+                }
                 catch (IOException e) {
-                    throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON: " + e.getMessage(), e);
+                    throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, "Cannot read " + file + ": " + IoErrors.describe(e), e);
                 }
             }
         }

@@ -9,7 +9,9 @@ import io.github.peft4j.datasets.Seq2SeqLayout;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
+import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.SpecialTokens;
+import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.Arrays;
 import java.util.List;
@@ -45,15 +47,30 @@ public final class SourceDecoding {
     public static List<String> generate(ModelBackend backend, MixedAdapters adapters, int[] adapterOfRow, List<String> sources,
             TextTokenizer tokenizer, long eos, GenerationConfig config, int batchSize, NDManager manager, IntConsumer progress) {
         boolean encoderDecoder = backend.geometry().isEncoderDecoder();
+        int positions = backend.geometry().maxPositions();
         List<List<GeneratedSequence>> outputs = adapters.generate(backend, adapterOfRow, batchSize, (rows, pass) -> {
             List<String> batch = IntStream.of(rows).mapToObj(sources::get).toList();
-            return encoderDecoder ? encoderDecoderInput(batch, tokenizer, backend.specialTokens(), eos, pass)
-                    : leftPadded(batch.stream().map(source -> CausalLmText.prompt(source, tokenizer, eos)).toList(), eos, pass);
+            if (encoderDecoder) {
+                return encoderDecoderInput(batch, tokenizer, backend.specialTokens(), eos, pass);
+            }
+            List<long[]> prompts = batch.stream().map(source -> CausalLmText.prompt(source, tokenizer, eos)).toList();
+            for (int i = 0; i < rows.length; i++) {
+                if (prompts.get(i).length >= positions) {
+                    throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Source " + (rows[i] + 1) + " of the split (\"" + abbreviated(batch.get(i))
+                            + "\") is " + prompts.get(i).length + " tokens long as laid out, which leaves no room for new tokens in the model's " + positions
+                            + " positions: shorten it or leave it out");
+                }
+            }
+            return leftPadded(prompts, eos, pass);
         }, config, manager, progress);
         return outputs.stream().map(best -> {
             long[] tokens = best.get(0).tokens();
             return untilEndOfText(encoderDecoder ? withoutStartOrPadding(tokens, backend.specialTokens()) : tokens, tokenizer, eos);
         }).toList();
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 
     /** Prompts of a batch, left-padded with {@code pad} under mask 0 so that every row ends with its last real token. */

@@ -13,6 +13,7 @@ import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.BaseWeights;
 import io.github.peft4j.core.training.JsonlExamples;
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.MetricsLog;
 import io.github.peft4j.core.training.ProgressBar;
 import io.github.peft4j.core.training.RunManifest;
@@ -194,8 +195,8 @@ final class TrainCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(manifest.model(), manager, manifest.frozenPrecision())) {
             long eos = backend.eosTokenIds().stream().findFirst().orElse(0L);
             TrainingData examples = manifest.dataset().isPresent() ? datasetExamples(manifest, backend, eos)
-                    : new TrainingData(JsonlExamples.read(manifest.data(), backend.tokenizer(), eos),
-                            manifest.dev().map(d -> JsonlExamples.read(d, backend.tokenizer(), eos)).orElse(List.of()));
+                    : new TrainingData(JsonlExamples.read(manifest.data(), backend.tokenizer(), eos, TokenLimits.of(backend.geometry())),
+                            manifest.dev().map(d -> JsonlExamples.read(d, backend.tokenizer(), eos, TokenLimits.of(backend.geometry()))).orElse(List.of()));
             List<TrainingExample> train = examples.train();
             List<TrainingExample> devExamples = examples.dev();
             Session session = open(manifest, backend, manager);
@@ -232,13 +233,14 @@ final class TrainCommand implements Callable<Integer> {
         else {
             dev = Datasets.read(name, manifest.data(), "dev").samples();
         }
+        TokenLimits limits = TokenLimits.of(backend.geometry());
         if (backend.geometry().isEncoderDecoder()) {
             long bos = backend.specialTokens().bos().orElseThrow(() -> new PeftException(StandardErrorCode.MALFORMED_CONFIG,
                     manifest.model() + "/config.json names no bos_token_id, which starts every encoder-decoder source and target"));
             long end = backend.specialTokens().eos().orElse(eos);
-            return new TrainingData(Seq2SeqLayout.examples(train, tokenizer, bos, end), Seq2SeqLayout.examples(dev, tokenizer, bos, end));
+            return new TrainingData(Seq2SeqLayout.examples(train, tokenizer, bos, end, limits), Seq2SeqLayout.examples(dev, tokenizer, bos, end, limits));
         }
-        return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos), CausalLmLayout.examples(dev, tokenizer, eos));
+        return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos, limits), CausalLmLayout.examples(dev, tokenizer, eos, limits));
     }
 
     private RunManifest newRun() {

@@ -62,7 +62,7 @@ final class TestDatasetCommands {
                 "--data", data.toString(), "--split", "test", "--beams", "2", "--max-new-tokens", "4", "--min-new-tokens", "1", "--out", predictions.toString());
         assertThat(predict.exitCode()).as(predict.err()).isZero();
         assertThat(Files.readAllLines(predictions)).hasSize(2);
-        assertThat(predict.err()).contains("predicted 2/2 sources");
+        assertThat(predict.out()).contains("predicted 2/2 sources");
 
         CliRun evaluate = CliRun.of("evaluate", "--dataset", "jsonl", "--data", data.toString(), "--predictions", predictions.toString(),
                 "--metrics", "sacrebleu,rouge");

@@ -2,6 +2,7 @@ package io.github.peft4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.engine.EngineException;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.PrintWriter;
@@ -34,5 +35,34 @@ final class TestErrorReporter {
 
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).startsWith("INTERNAL_ERROR: java.lang.IllegalStateException: boom").contains("please report");
+    }
+
+    @Test
+    void aPyTorchAllocationFailureIsOutOfMemorySayingWhatToLower() {
+        EngineException allocation = new EngineException("[enforce fail at alloc_cpu.cpp:118] data. DefaultCPUAllocator: not enough memory:"
+                + " you tried to allocate 1099511627776 bytes.\nException raised from alloc_cpu at ../c10/core/impl/alloc_cpu.cpp:118");
+
+        int code = reporter.report(new IllegalStateException("decoding failed", allocation));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("OUT_OF_MEMORY: PyTorch could not allocate memory (")
+                .contains("you tried to allocate 1099511627776 bytes", "--batch-size", "--beams")
+                .doesNotContain("\tat ", "alloc_cpu at", "java.lang");
+    }
+
+    @Test
+    void anEngineFailureOfAnotherKindStaysAnInternalError() {
+        assertThat(reporter.report(new EngineException("expected scalar type Float but found Long"))).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INTERNAL_ERROR: ");
+    }
+
+    @Test
+    void javaHeapExhaustionIsOutOfMemorySayingHowToGrowTheHeap() {
+        int code = reporter.report(new OutOfMemoryError("Java heap space"));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("OUT_OF_MEMORY: Java ran out of heap memory (Java heap space): lower --batch-size")
+                .contains("JAVA_OPTS=-Xmx").doesNotContain("\tat ");
+        assertThat(err.toString().lines()).hasSize(1);
     }
 }

@@ -27,8 +27,8 @@ final class TestMain {
     void unknownOptionIsAUserError() {
         CliRun run = CliRun.of("--bogus");
 
-        assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("Unknown option: '--bogus'", "Usage: peft4j");
+        assertThat(run.assertUserError("INVALID_ARGUMENT")).isEqualTo("Unknown option: '--bogus'");
+        assertThat(run.err()).contains("Run 'peft4j --help' for the options.").doesNotContain("Usage:");
     }
 
     @Test

@@ -120,7 +120,7 @@ final class TestMixedAdapterCommands {
                 "--adapter", "a=" + adapters.get("a"), "--adapter", "b=" + adapters.get("b"), "--adapter", "long=" + adapters.get("long")), decoding));
 
         assertThat(mixed.exitCode()).as(mixed.err()).isZero();
-        assertThat(mixed.err()).contains("predicted 5/5 sources");
+        assertThat(mixed.out()).contains("predicted 5/5 sources");
         List<String> predictions = Files.readAllLines(mixedOut);
         assertThat(predictions).hasSize(5);
         for (String name : new HashSet<>(names)) {

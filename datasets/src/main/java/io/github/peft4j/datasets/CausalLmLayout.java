@@ -1,6 +1,7 @@
 package io.github.peft4j.datasets;
 
 import io.github.peft4j.core.training.CausalLmText;
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.List;
@@ -14,8 +15,15 @@ public final class CausalLmLayout {
         return CausalLmText.example(sample.source(), sample.target(), tokenizer, endOfText);
     }
 
-    /** The training examples of the samples, in order. */
-    public static List<TrainingExample> examples(List<Sample> samples, TextTokenizer tokenizer, long endOfText) {
-        return samples.stream().map(sample -> example(sample, tokenizer, endOfText)).toList();
+    /**
+     * The training examples of the samples, in order, each checked against the model that will read it: a sample
+     * whose tokens do not fit is refused naming where it was read ({@link Sample#where}).
+     */
+    public static List<TrainingExample> examples(List<Sample> samples, TextTokenizer tokenizer, long endOfText, TokenLimits limits) {
+        return samples.stream().map(sample -> {
+            TrainingExample example = example(sample, tokenizer, endOfText);
+            limits.check(example, sample.where());
+            return example;
+        }).toList();
     }
 }

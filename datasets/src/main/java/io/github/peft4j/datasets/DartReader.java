@@ -53,7 +53,7 @@ public final class DartReader {
                         .orElseThrow(() -> DatasetFiles.malformed(file, line, name + " has an annotation without \"text\""));
                 texts.add(new Lexicalisation(JsonArrays.text(annotation, "source").orElse(""), text));
             }
-            addEntry(split, triples, texts, () -> DatasetFiles.malformed(file, line, name + " has no annotation text"));
+            addEntry(split, triples, texts, file + ":" + line, () -> DatasetFiles.malformed(file, line, name + " has no annotation text"));
         });
         return split.build(file);
     }
@@ -62,7 +62,7 @@ public final class DartReader {
     public static DatasetSplit readXml(Path file) {
         SplitBuilder split = new SplitBuilder();
         for (TripleXml.Entry entry : TripleXml.read(file)) {
-            addEntry(split, entry.triples(), entry.lexicalisations(),
+            addEntry(split, entry.triples(), entry.lexicalisations(), file + ": " + entry.name(),
                     () -> DatasetFiles.malformedEntry(file, entry.name(), "has no <lex> text"));
         }
         return split.build(file);
@@ -75,12 +75,12 @@ public final class DartReader {
                 .toList());
     }
 
-    private static void addEntry(SplitBuilder split, List<Triple> triples, List<Lexicalisation> lexicalisations,
+    private static void addEntry(SplitBuilder split, List<Triple> triples, List<Lexicalisation> lexicalisations, String where,
             Supplier<PeftException> withoutText) {
         List<String> texts = lexicalisations.stream().map(Lexicalisation::text).filter(text -> !text.isBlank()).toList();
         if (texts.isEmpty()) {
             throw withoutText.get();
         }
-        split.addEntry(linearise(triples), texts, texts, Optional.empty());
+        split.addEntry(linearise(triples), texts, texts, Optional.empty(), where);
     }
 }

@@ -1,15 +1,14 @@
 package io.github.peft4j.datasets;
 
+import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Opening dataset files and the errors the readers raise, so that every message names the file and place. */
@@ -66,14 +65,9 @@ final class DatasetFiles {
         return !line.isEmpty() && line.charAt(0) == BYTE_ORDER_MARK ? line.substring(1) : line;
     }
 
+    /** The user error for a failed read: a missing file, bytes that are not UTF-8 (naming the line), or the I/O failure in words. */
     static PeftException readFailure(Path file, IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Data file " + file + " does not exist");
-        }
-        if (e instanceof CharacterCodingException) {
-            return new PeftException(StandardErrorCode.MALFORMED_DATASET, file + ": is not UTF-8 text", e);
-        }
-        return new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read data file " + file + ": " + e, e);
+        return TextFiles.readFailure(file, "data file", e);
     }
 
     /** A problem at a line of a text, CSV or JSON file. */

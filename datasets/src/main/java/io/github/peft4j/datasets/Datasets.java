@@ -1,5 +1,6 @@
 package io.github.peft4j.datasets;
 
+import io.github.peft4j.core.io.IoErrors;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
@@ -193,7 +194,7 @@ public final class Datasets {
             return files.filter(path -> Files.isRegularFile(path) && fileName.test(path.getFileName().toString())).sorted().toList();
         }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot list data directory " + directory + ": " + e, e);
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot list data directory " + directory + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -46,7 +46,7 @@ public final class E2eReader {
             if (reference.isBlank()) {
                 throw DatasetFiles.malformed(file, number, "the reference after \"||\" is empty");
             }
-            split.addPair(source, reference);
+            split.addPair(source, reference, file + ":" + number);
         });
         return split.build(file);
     }
@@ -83,7 +83,7 @@ public final class E2eReader {
             if (reference.isBlank()) {
                 throw DatasetFiles.malformed(file, record.line(), "the reference is empty");
             }
-            split.addPair(source, reference);
+            split.addPair(source, reference, file + ":" + record.line());
         }
         return split.build(file);
     }

@@ -59,7 +59,7 @@ public final class JsonlReader {
                         + String.join(" or ", accepted.stream().map(Fields::toString).toList()) + ", found " + fieldNames(row)));
         String source = text(file, number, row, fields.source());
         String target = text(file, number, row, fields.target());
-        split.addPair(source, target);
+        split.addPair(source, target, file + ":" + number);
     }
 
     private static String text(Path file, int number, JsonNode row, String field) {

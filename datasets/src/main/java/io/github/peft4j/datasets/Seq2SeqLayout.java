@@ -1,5 +1,6 @@
 package io.github.peft4j.datasets;
 
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.List;
@@ -19,9 +20,17 @@ public final class Seq2SeqLayout {
                 wrap(tokenizer.encode(sample.target()), beginOfText, endOfText));
     }
 
-    /** The training examples of the samples, in order. */
-    public static List<TrainingExample> examples(List<Sample> samples, TextTokenizer tokenizer, long beginOfText, long endOfText) {
-        return samples.stream().map(sample -> example(sample, tokenizer, beginOfText, endOfText)).toList();
+    /**
+     * The training examples of the samples, in order, each checked against the model that will read it: a sample
+     * whose tokens do not fit is refused naming where it was read ({@link Sample#where}).
+     */
+    public static List<TrainingExample> examples(List<Sample> samples, TextTokenizer tokenizer, long beginOfText, long endOfText,
+            TokenLimits limits) {
+        return samples.stream().map(sample -> {
+            TrainingExample example = example(sample, tokenizer, beginOfText, endOfText);
+            limits.check(example, sample.where());
+            return example;
+        }).toList();
     }
 
     /** The encoder input for a source: {@code [beginOfText] + encode(source) + [endOfText]}. */

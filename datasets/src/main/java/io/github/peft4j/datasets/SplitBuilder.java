@@ -17,9 +17,9 @@ final class SplitBuilder {
     private final Map<String, List<String>> referencesBySource = new LinkedHashMap<>();
     private final List<EvaluationItem> entries = new ArrayList<>();
 
-    /** One source and one of its references, from a line format. */
-    void addPair(String source, String reference) {
-        samples.add(new Sample(source, reference, source));
+    /** One source and one of its references, from a line format, read at {@code where} ({@code file:line}). */
+    void addPair(String source, String reference, String where) {
+        samples.add(new Sample(source, reference, source, where));
         referencesBySource.computeIfAbsent(source, key -> new ArrayList<>()).add(reference);
     }
 
@@ -28,11 +28,12 @@ final class SplitBuilder {
      *
      * @param references all of the entry's texts, for evaluation; at least one
      * @param trainingTargets the texts to train on, a subset of {@code references}
+     * @param where where the entry was read, for messages
      */
-    void addEntry(String source, List<String> references, List<String> trainingTargets, Optional<Category> category) {
+    void addEntry(String source, List<String> references, List<String> trainingTargets, Optional<Category> category, String where) {
         String group = Integer.toString(entries.size() + 1);
         for (String target : trainingTargets) {
-            samples.add(new Sample(source, target, group));
+            samples.add(new Sample(source, target, group, where));
         }
         entries.add(new EvaluationItem(source, references, category));
     }

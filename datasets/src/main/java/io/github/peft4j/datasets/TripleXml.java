@@ -1,5 +1,9 @@
 package io.github.peft4j.datasets;
 
+import io.github.peft4j.core.io.TextFiles;
+import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.StandardErrorCode;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -87,6 +91,9 @@ final class TripleXml {
             return builder.parse(in, file.toUri().toString());
         }
         catch (SAXParseException e) {
+            if (e.getException() instanceof CharConversionException) {
+                throw new PeftException(StandardErrorCode.MALFORMED_DATASET, TextFiles.notUtf8(file), e);
+            }
             throw DatasetFiles.malformed(file, e.getLineNumber(), "is not well-formed XML (" + e.getMessage() + ")");
         }
         catch (SAXException e) {

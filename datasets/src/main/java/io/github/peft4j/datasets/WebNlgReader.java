@@ -63,7 +63,7 @@ public final class WebNlgReader {
                         name + " has a lexicalisation without \"lex\" text"));
                 texts.add(new Lexicalisation(JsonArrays.text(lexicalisation, "comment").orElse(""), text));
             }
-            addEntry(split, category, triples, texts, () -> DatasetFiles.malformed(file, line, name + " has no lexicalisation text"));
+            addEntry(split, category, triples, texts, file + ":" + line, () -> DatasetFiles.malformed(file, line, name + " has no lexicalisation text"));
         });
         return split.build(file);
     }
@@ -79,7 +79,7 @@ public final class WebNlgReader {
             for (TripleXml.Entry entry : TripleXml.read(file)) {
                 String category = entry.category()
                         .orElseThrow(() -> DatasetFiles.malformedEntry(file, entry.name(), "has no category attribute"));
-                addEntry(split, category, entry.triples(), entry.lexicalisations(),
+                addEntry(split, category, entry.triples(), entry.lexicalisations(), file + ": " + entry.name(),
                         () -> DatasetFiles.malformedEntry(file, entry.name(), "has no lexicalisation text"));
             }
         }
@@ -97,7 +97,7 @@ public final class WebNlgReader {
 
     /** Adds one entry; an entry without any text to evaluate against is malformed. */
     private static void addEntry(SplitBuilder split, String category, List<Triple> triples, List<Lexicalisation> lexicalisations,
-            Supplier<PeftException> withoutText) {
+            String where, Supplier<PeftException> withoutText) {
         List<String> references = lexicalisations.stream().map(Lexicalisation::text).filter(text -> !text.isBlank()).toList();
         if (references.isEmpty()) {
             throw withoutText.get();
@@ -106,7 +106,7 @@ public final class WebNlgReader {
                 .filter(lexicalisation -> GOOD.equals(lexicalisation.comment()) && !lexicalisation.text().isBlank())
                 .map(Lexicalisation::text)
                 .toList();
-        split.addEntry(linearise(triples), references, good, Optional.of(new Category(category, SEEN_CATEGORIES.contains(category))));
+        split.addEntry(linearise(triples), references, good, Optional.of(new Category(category, SEEN_CATEGORIES.contains(category))), where);
     }
 
     private static List<Triple> jsonTriples(Path file, int line, String name, JsonNode tripleSet) {

@@ -43,7 +43,7 @@ public final class XsumReader {
                 if (target.isBlank()) {
                     throw DatasetFiles.malformed(targetFile, number, "the line is blank; every line must hold one summary");
                 }
-                split.addPair(source, target);
+                split.addPair(source, target, sourceFile + ":" + number);
             }
         }
         catch (IOException e) {

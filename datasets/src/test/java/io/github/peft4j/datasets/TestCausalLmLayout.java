@@ -7,6 +7,7 @@ import io.github.peft4j.core.tokenizer.HfTextTokenizer;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
 import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import io.github.peft4j.core.training.CausalLmText;
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.spi.TextTokenizer;
 import java.nio.file.Path;
@@ -40,8 +41,8 @@ final class TestCausalLmLayout {
         assertThat(example.source()).containsExactly(append(CHARACTERS.encode(" name : A "), EOS));
         assertThat(example.target()).containsExactly(append(CHARACTERS.encode(" A. "), EOS));
         assertThat(CausalLmText.prompt("name : A", CHARACTERS, EOS)).containsExactly(example.source());
-        assertThat(CausalLmLayout.examples(List.of(new Sample("s", "t", "s"), new Sample("u", "v", "u")), CHARACTERS, EOS))
-                .extracting(TrainingExample::length).containsExactly(8, 8);
+        assertThat(CausalLmLayout.examples(List.of(new Sample("s", "t", "s"), new Sample("u", "v", "u")), CHARACTERS, EOS,
+                new TokenLimits(50257, 8, false, 0))).extracting(TrainingExample::length).containsExactly(8, 8);
     }
 
     @Test

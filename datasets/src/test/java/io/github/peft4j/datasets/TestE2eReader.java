@@ -137,7 +137,7 @@ final class TestE2eReader {
         assertFails(() -> E2eReader.readSrc1(temp.resolve("src1_train.txt")), StandardErrorCode.FILE_NOT_FOUND)
                 .hasMessage("Data file " + temp.resolve("src1_train.txt") + " does not exist");
         Path latin1 = Files.write(temp.resolve("latin1.csv"), "mr,ref\n\"name[Caf\u00e9]\",ok\n".getBytes(StandardCharsets.ISO_8859_1));
-        assertMalformed(E2eReader::readCsv, latin1, "latin1.csv: is not UTF-8 text");
+        assertMalformed(E2eReader::readCsv, latin1, "latin1.csv:2: byte 0xE9 (byte 16 of the file) is not UTF-8 text");
     }
 
     private Path write(String name, String text) {

@@ -2,6 +2,7 @@ package io.github.peft4j.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.core.training.TrainingExample;
 import io.github.peft4j.spi.TextTokenizer;
 import java.util.List;
@@ -30,7 +31,7 @@ final class TestSeq2SeqLayout {
         assertThat(example.source()).containsExactly(BOS, 'A', 'r', 't', 'i', 'c', 'l', 'e', '.', EOS);
         assertThat(example.target()).containsExactly(BOS, 'S', 'u', 'm', '.', EOS);
         assertThat(Seq2SeqLayout.encoderInput("Article.", CHARACTERS, BOS, EOS)).containsExactly(example.source());
-        assertThat(Seq2SeqLayout.examples(List.of(new Sample("a", "b", "a")), CHARACTERS, BOS, EOS))
+        assertThat(Seq2SeqLayout.examples(List.of(new Sample("a", "b", "a")), CHARACTERS, BOS, EOS, new TokenLimits(1000, 3, true, 0)))
                 .containsExactly(new TrainingExample(new long[] {BOS, 'a', EOS}, new long[] {BOS, 'b', EOS}));
     }
 }

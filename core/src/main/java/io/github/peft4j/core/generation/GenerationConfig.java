@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
  * How to decode: greedy ({@code numBeams == 1}) or beam search, with Hugging Face transformers' meaning for every
  * option. Start from {@link #greedy} or {@link #beamSearch} and refine with the {@code withX} methods; every
  * constructor call validates, so set {@code numBeams} and {@code maxNewTokens} before the options bounded by them.
+ * Messages name each field with the CLI option that sets it (e.g. {@code numBeams (--beams)}): most users meet them there.
  *
  * @param numBeams beams per input row; 1 means greedy decoding
  * @param maxNewTokens most tokens generated per row, an emitted end-of-sequence token included
@@ -59,29 +60,29 @@ public record GenerationConfig(
 
     public GenerationConfig {
         if (numBeams < 1) {
-            throw invalid("numBeams must be at least 1 (1 = greedy), got " + numBeams);
+            throw invalid("numBeams (--beams) must be at least 1 (1 = greedy), got " + numBeams);
         }
         if (maxNewTokens < 1) {
-            throw invalid("maxNewTokens must be at least 1, got " + maxNewTokens);
+            throw invalid("maxNewTokens (--max-new-tokens) must be at least 1, got " + maxNewTokens);
         }
         if (minNewTokens < 0 || minNewTokens > maxNewTokens) {
-            throw invalid("minNewTokens must be between 0 and maxNewTokens (" + maxNewTokens + "), got "
+            throw invalid("minNewTokens (--min-new-tokens) must be between 0 and maxNewTokens (--max-new-tokens, " + maxNewTokens + "), got "
                     + minNewTokens + ": lower it or raise maxNewTokens first");
         }
         if (!Double.isFinite(lengthPenalty)) {
-            throw invalid("lengthPenalty must be a finite number, got " + lengthPenalty);
+            throw invalid("lengthPenalty (--length-penalty) must be a finite number, got " + lengthPenalty);
         }
-        bannedTokenIds = validIds("bannedTokenIds", bannedTokenIds);
-        eosTokenIds = validIds("eosTokenIds", eosTokenIds);
+        bannedTokenIds = validIds("bannedTokenIds (--ban-ids)", bannedTokenIds);
+        eosTokenIds = validIds("eosTokenIds (--eos-ids)", eosTokenIds);
         if (padTokenId < 0) {
             throw invalid("padTokenId must be a token id (>= 0), got " + padTokenId);
         }
         if (numReturnSequences < 1 || numReturnSequences > numBeams) {
-            throw invalid("numReturnSequences must be between 1 and numBeams (" + numBeams + "), got "
+            throw invalid("numReturnSequences (--num-return) must be between 1 and numBeams (--beams, " + numBeams + "), got "
                     + numReturnSequences + ": lower it or raise numBeams first");
         }
         if (noRepeatNgramSize < 0) {
-            throw invalid("noRepeatNgramSize must be 0 (off) or a positive n-gram size, got " + noRepeatNgramSize);
+            throw invalid("noRepeatNgramSize (--no-repeat-ngram) must be 0 (off) or a positive n-gram size, got " + noRepeatNgramSize);
         }
         forcedBosTokenId = validForcedId("forcedBosTokenId", forcedBosTokenId);
         forcedEosTokenId = validForcedId("forcedEosTokenId", forcedEosTokenId);

@@ -34,7 +34,9 @@ public final class Generator {
      * prompt of each row (the {@code decoderInputIds} of an encoder-decoder prompt, else its {@code inputIds}),
      * without the positions its mask sets to 0, counts as that row's sequence for {@code noRepeatNgramSize} and
      * {@code forcedBosTokenId}. An encoder-decoder prompt must therefore name its decoder input (e.g. BART's decoder
-     * start token), or the encoder's ids would be taken for the decoder's.
+     * start token), or the encoder's ids would be taken for the decoder's. Work that cannot fit is refused before the
+     * model runs: new tokens beyond the model's positions (INVALID_ARGUMENT), and rows, scores or a key/value cache
+     * beyond Java's array sizes, its heap or the machine's memory (OUT_OF_MEMORY).
      *
      * @return per prompt row, its {@code numReturnSequences} best outputs, best first
      */
@@ -47,8 +49,9 @@ public final class Generator {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "The " + backend.family() + " model is an encoder-decoder: give the"
                     + " prompt's decoder input ids too (usually one decoder start token per row), so that generation knows the decoder's sequence");
         }
+        DecodingBudget.check(backend.geometry(), prompt, requireNonNull(hooks, "hooks"), config);
         List<long[]> decoderPrompts = decoderPrompts(prompt);
-        try (DecodingState state = backend.startDecoding(prompt, requireNonNull(hooks, "hooks"))) {
+        try (DecodingState state = backend.startDecoding(prompt, hooks)) {
             return generate(state, decoderPrompts, config);
         }
     }

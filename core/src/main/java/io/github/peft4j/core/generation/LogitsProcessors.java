@@ -35,8 +35,8 @@ final class LogitsProcessors {
         this.forcedBos = forcedId("forcedBosTokenId", config.forcedBosTokenId(), vocabSize);
         this.forcedEos = forcedId("forcedEosTokenId", config.forcedEosTokenId(), vocabSize);
         this.minNewTokens = config.minNewTokens();
-        this.eosIds = checkedIds("eosTokenIds", config.eosTokenIds(), vocabSize);
-        this.bannedIds = checkedIds("bannedTokenIds", config.bannedTokenIds(), vocabSize);
+        this.eosIds = checkedIds("eosTokenIds (--eos-ids)", config.eosTokenIds(), vocabSize);
+        this.bannedIds = checkedIds("bannedTokenIds (--ban-ids)", config.bannedTokenIds(), vocabSize);
         this.ngramSize = config.noRepeatNgramSize();
         if (config.padTokenId() >= vocabSize) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "padTokenId " + config.padTokenId()
@@ -47,7 +47,7 @@ final class LogitsProcessors {
             bannedAtStart.addAll(config.eosTokenIds());
         }
         if (bannedAtStart.size() >= vocabSize) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bannedTokenIds"
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "bannedTokenIds (--ban-ids)"
                     + (minNewTokens > 0 ? " and eosTokenIds (banned until minNewTokens)" : "")
                     + " cover the whole vocabulary of " + vocabSize
                     + " tokens, so nothing can be generated: ban fewer ids");

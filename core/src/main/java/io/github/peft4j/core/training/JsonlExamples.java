@@ -3,6 +3,7 @@ package io.github.peft4j.core.training;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
@@ -10,7 +11,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,14 +20,26 @@ import java.util.Optional;
  * Reads training pairs from JSON Lines: {@code {"source": ..., "target": ...}} per line, each side either text or
  * a list of token ids. Ids are used as they are (the golden protocol). Text is laid out as Li &amp; Liang's GPT-2
  * code does ({@link CausalLmText}): the source with its separator unscored, the target with its end-of-text
- * scored, so that generation learns where to stop. Blank lines are skipped.
+ * scored, so that generation learns where to stop. Blank lines are skipped. Every row is checked as it is read:
+ * token ids are whole numbers from 0 (never wrapped or rounded) and, given the model's {@link TokenLimits}, below its
+ * vocabulary size and short enough for its positions; a bad row is refused naming {@code file:line}.
  */
 public final class JsonlExamples {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JsonlExamples() {}
 
+    /** The examples of a file, checked against the model that will read them. */
+    public static List<TrainingExample> read(Path file, Optional<TextTokenizer> tokenizer, long eosId, TokenLimits limits) {
+        return read(file, tokenizer, eosId, Optional.of(limits));
+    }
+
+    /** The examples of a file, for a caller without a model at hand: ids are checked to be token ids, not against a vocabulary. */
     public static List<TrainingExample> read(Path file, Optional<TextTokenizer> tokenizer, long eosId) {
+        return read(file, tokenizer, eosId, Optional.empty());
+    }
+
+    private static List<TrainingExample> read(Path file, Optional<TextTokenizer> tokenizer, long eosId, Optional<TokenLimits> limits) {
         List<TrainingExample> examples = new ArrayList<>();
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -35,15 +47,15 @@ public final class JsonlExamples {
             while ((line = reader.readLine()) != null) {
                 number++;
                 if (!line.isBlank()) {
-                    examples.add(parse(file, number, line, tokenizer, eosId));
+                    TrainingExample example = parse(file, number, line, tokenizer, eosId);
+                    String where = file + ":" + number;
+                    limits.ifPresent(model -> model.check(example, where));
+                    examples.add(example);
                 }
             }
         }
-        catch (NoSuchFileException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Data file " + file + " does not exist");
-        }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Cannot read data file " + file + ": " + e, e);
+            throw TextFiles.readFailure(file, "data file", e);
         }
         if (examples.isEmpty()) {
             throw new PeftException(StandardErrorCode.MALFORMED_DATASET, "Data file " + file + " has no examples");
@@ -86,10 +98,11 @@ public final class JsonlExamples {
         long[] ids = new long[array.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode id = array.get(i);
-            if (!id.isIntegralNumber() || id.asLong() < 0) {
-                throw bad(file, number, "has \"" + side + "\" item " + id + ", not a token id");
-            }
-            ids[i] = id.asLong();
+            int item = i + 1;
+            TokenIds.problem(id).ifPresent(problem -> {
+                throw bad(file, number, "has a \"" + side + "\" whose item " + item + " is not a token id: " + problem);
+            });
+            ids[i] = TokenIds.of(id);
         }
         return ids;
     }
