@@ -42,12 +42,12 @@ public final class BadAdapterFiles {
         }
     }
 
-    /** Sets the first element of tensor {@code name} to {@code value} (e.g. NaN). */
+    /** Sets the first element of the floating-point tensor {@code name} to {@code value} (e.g. NaN); its dtype stays. */
     public static void setFirst(Path file, String name, float value) {
         changeTensor(file, name, tensor -> {
-            float[] values = tensor.toFloatArray();
+            float[] values = tensor.toType(DataType.FLOAT32, false).toFloatArray();
             values[0] = value;
-            return tensor.getManager().create(values, tensor.getShape());
+            return tensor.getManager().create(values, tensor.getShape()).toType(tensor.getDataType(), false);
         });
     }
 
