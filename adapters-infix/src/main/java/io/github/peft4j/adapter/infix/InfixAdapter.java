@@ -115,6 +115,9 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                     long[] contextIds = ids(config.contextIds(), config.contextText(), InfixConfig.INIT_CONTEXT_IDS, InfixConfig.INIT_CONTEXT_TEXT, backend);
                     length = Settings.agree(InfixConfig.LENGTH, config.length(), words.length, "the " + words.length + " tokens of the init words");
                     mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
+                    AdapterSizes.checkReadable(new Source(contextIds.length + (long) length, "the " + contextIds.length + " tokens of the context ("
+                            + InfixConfig.INIT_CONTEXT_IDS + " or " + InfixConfig.INIT_CONTEXT_TEXT + ") and the " + length + " of the init words",
+                            "use a shorter context or fewer words"), geometry);
                     checkSizes(geometry, new Source(length, "the " + length + " tokens of the init words", "use fewer words"),
                             Source.setting(InfixConfig.MLP_WIDTH, mlpWidth));
                     float[] rows = wordRows(backend, contextIds, words, scratch);

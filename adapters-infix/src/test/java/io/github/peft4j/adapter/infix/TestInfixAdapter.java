@@ -39,6 +39,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -364,6 +365,9 @@ final class TestInfixAdapter {
             assertError(() -> create(manager, 0, "length", Integer.toString(geometry.maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
                     "length = " + geometry.maxPositions() + " (--prefix-length): real tokens are numbered after the");
             assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes");
+            String context = String.join(",", Collections.nCopies(geometry.maxPositions(), "5"));
+            assertError(() -> create(manager, 0, "init-ids", "7", "init-context-ids", context), StandardErrorCode.INVALID_ARGUMENT,
+                    "the " + geometry.maxPositions() + " tokens of the context (init-context-ids or init-context-text) and the 1 of the init words are read");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
     }

@@ -151,8 +151,9 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
         long[] ids = PrefixInitialisation.wordIds(config, backend);
         int length = Settings.agree(PrefixConfig.LENGTH, config.length(), ids.length, "the " + ids.length + " tokens of the init words");
         int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
-        checkSizes(config, backend.geometry(), sites, new Source(length, "the " + length + " tokens of the init words", "use fewer words"),
-                Source.setting(PrefixConfig.MLP_WIDTH, mlpWidth));
+        Source words = new Source(length, "the " + length + " tokens of the init words", "use fewer words");
+        AdapterSizes.checkReadable(words, backend.geometry());
+        checkSizes(config, backend.geometry(), sites, words, Source.setting(PrefixConfig.MLP_WIDTH, mlpWidth));
         List<float[]> rows = sites.stream().map(site -> PrefixInitialisation.wordRows(backend, ids, site, scratch)).toList();
         if (mlpWidth == 0) {
             return new Start(length, 0, rows.stream().map(row -> Map.of(PrefixEncoder.EMBEDDING, row)).toList(), Optional.empty());

@@ -22,6 +22,7 @@ import io.github.peft4j.testing.EngineManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -148,6 +149,9 @@ final class TestPrefixBadInputs {
             assertError(() -> create(manager, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
                     "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
             assertError(() -> create(manager, "init-ids", "5", "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "lower mlp-width (--mlp-width)");
+            String words = String.join(",", Collections.nCopies(positions + 1, "5"));
+            assertError(() -> create(manager, "init-ids", words, "positions", "zero"), StandardErrorCode.INVALID_ARGUMENT,
+                    "the " + (positions + 1) + " tokens of the init words are read by the model in one pass");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
     }

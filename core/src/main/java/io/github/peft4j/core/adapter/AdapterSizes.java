@@ -66,6 +66,15 @@ public final class AdapterSizes {
         }
     }
 
+    /** Refuses tokens the model is to read in one pass (e.g. words to start from) that are more than its positions. */
+    public static void checkReadable(Source tokens, ModelGeometry geometry) {
+        int positions = geometry.maxPositions();
+        if (tokens.value() > positions) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, tokens.what() + " are read by the model in one pass, which numbers at most "
+                    + count(positions) + " positions; " + tokens.remedy());
+        }
+    }
+
     /** {@code rows x columns}, or -1 when that overflows a long. */
     public static long elements(long rows, long columns) {
         try {

@@ -25,6 +25,15 @@ final class TestAdapterSizes {
     }
 
     @Test
+    void tokensReadInOnePassMustFitThePositions() {
+        assertThatCode(() -> AdapterSizes.checkReadable(new Source(128, "the 128 tokens of the init words", "use fewer words"), GPT2))
+                .doesNotThrowAnyException();
+        assertError(() -> AdapterSizes.checkReadable(new Source(129, "the 129 tokens of the init words", "use fewer words"), GPT2),
+                StandardErrorCode.INVALID_ARGUMENT, "the 129 tokens of the init words are read by the model in one pass, which numbers at most 128 positions;"
+                        + " use fewer words");
+    }
+
+    @Test
     void arraysBeyondWhatAnArrayIndexesAreRefusedByTheirCauseNotAsNegative() {
         assertThatCode(() -> AdapterSizes.checkArray("'w'", 16_777_215, 128, Source.setting(Settings.MLP_WIDTH, 16_777_215), 128))
                 .doesNotThrowAnyException();
