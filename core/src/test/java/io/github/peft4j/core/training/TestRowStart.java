@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.adapter.AdapterSizes.Limits;
 import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
