@@ -2,18 +2,19 @@ package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
+import io.github.peft4j.core.adapter.Settings;
+import io.github.peft4j.core.format.AdapterConfigFiles;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.generation.MixedAdapters;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
+import io.github.peft4j.spi.AdapterProvider;
 import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Option;
  */
 final class AdapterOptions {
     /** PEFT's {@code peft_type} values and the method that loads each. */
-    private static final Map<String, String> METHOD_BY_PEFT_TYPE = Map.of("PREFIX_TUNING", "prefix", "PROMPT_TUNING", "embedding");
+    private static final Map<String, String> METHOD_BY_PEFT_TYPE = new TreeMap<>(Map.of("PREFIX_TUNING", "prefix", "PROMPT_TUNING", "embedding"));
     /** {@code NAME=PATH}; anything else (e.g. {@code ./a=b}, whose part before '=' is no name) is a path. */
     private static final Pattern NAMED = Pattern.compile("([A-Za-z0-9_-]+)=(.+)");
 
@@ -123,18 +125,37 @@ final class AdapterOptions {
 
     private AdapterHooks load(Source source, ModelBackend backend, NDManager manager) {
         if (source.rawPrefix()) {
+            if (!Files.exists(source.path())) {
+                throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "--prefix " + source.path() + " does not exist; give a PEFT prefix-tuning"
+                        + " directory or a safetensors file of prefix.layers.{i}.key|value");
+            }
             return PrefixFiles.read(source.path(), manager, backend.geometry(), prefixPositions == PositionMode.PEFT).hooks();
         }
-        return registry.adapter(methodOf(source.path())).load(source.path(), new AdapterContext(backend, manager, 0))
-                .hooks(new ForwardContext(manager, 1, false));
+        return adapterOf(source.path()).load(source.path(), new AdapterContext(backend, manager, 0)).hooks(new ForwardContext(manager, 1, false));
+    }
+
+    /** The adapter plugin that loads {@code directory}, named by its config ({@link #methodOf}). */
+    private AdapterProvider<?> adapterOf(Path directory) {
+        String method = methodOf(directory);
+        try {
+            return registry.adapter(method);
+        }
+        catch (PeftException e) {
+            if (e.getErrorCode().equals(StandardErrorCode.UNKNOWN_PLUGIN.toErrorCode())) {
+                throw new PeftException(StandardErrorCode.UNKNOWN_PLUGIN, directory.resolve(PrefixFiles.PEFT_CONFIG) + " was written by the adapter"
+                        + " method '" + method + "', which no plugin on the class path provides. " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     /** One --adapter or --prefix value: an optional name and the path. */
     private record Source(Optional<String> name, Path path, boolean rawPrefix) {
         static Source parse(String value, boolean rawPrefix) {
+            String option = rawPrefix ? "--prefix" : "--adapter";
             Matcher named = NAMED.matcher(value);
-            return named.matches() ? new Source(Optional.of(named.group(1)), Path.of(named.group(2)), rawPrefix)
-                    : new Source(Optional.empty(), Path.of(value), rawPrefix);
+            return named.matches() ? new Source(Optional.of(named.group(1)), Settings.parsePath(option, named.group(2)), rawPrefix)
+                    : new Source(Optional.empty(), Settings.parsePath(option, value), rawPrefix);
         }
     }
 
@@ -149,20 +170,21 @@ final class AdapterOptions {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, directory + " has no " + PrefixFiles.PEFT_CONFIG + "; --adapter takes a directory"
                     + " written by 'peft4j export' or Hugging Face PEFT");
         }
-        try {
-            JsonNode json = new ObjectMapper().readTree(config.toFile());
-            if (json.hasNonNull("peft4j_method")) {
-                return json.get("peft4j_method").asText();
+        JsonNode json = AdapterConfigFiles.read(config);
+        if (json.hasNonNull("peft4j_method")) {
+            JsonNode method = json.get("peft4j_method");
+            if (!method.isTextual() || method.asText().isBlank()) {
+                throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, config + " has \"peft4j_method\": " + method
+                        + "; expected the name of the adapter method that wrote it, e.g. \"prefix\"");
             }
-            String type = json.path("peft_type").asText("");
-            String method = METHOD_BY_PEFT_TYPE.get(type);
-            if (method == null) {
-                throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, config + " has peft_type '" + type + "'; peft4j loads " + METHOD_BY_PEFT_TYPE.keySet());
-            }
-            return method;
+            return method.asText();
         }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, config + " is not valid JSON: " + e.getMessage(), e);
+        JsonNode type = json.get("peft_type");
+        String method = type != null && type.isTextual() ? METHOD_BY_PEFT_TYPE.get(type.asText()) : null;
+        if (method == null) {
+            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, config + " has \"peft_type\": " + type + "; peft4j loads "
+                    + String.join(" and ", METHOD_BY_PEFT_TYPE.keySet()) + " directories (and its own exports, which name their peft4j_method)");
         }
+        return method;
     }
 }

@@ -2,6 +2,8 @@ package io.github.peft4j.adapter.embedding;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.training.RowEncoder;
 import io.github.peft4j.core.training.RowStart;
@@ -83,12 +85,16 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
                 case RANDOM -> {
                     length = config.length().orElse(EmbeddingConfig.DEFAULT_LENGTH);
                     mlpWidth = config.mlpWidth().orElse(EmbeddingConfig.DEFAULT_MLP_WIDTH);
+                    checkSizes(geometry, Source.setting(EmbeddingConfig.LENGTH, length), Source.setting(EmbeddingConfig.MLP_WIDTH, mlpWidth));
                     values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, hidden), random);
                 }
                 case WORDS -> {
                     long[] words = wordIds(config, backend);
                     length = config.length().orElse(words.length);
                     mlpWidth = config.mlpWidth().orElse(EmbeddingConfig.DEFAULT_MLP_WIDTH);
+                    Source lengthSource = config.length().isPresent() ? Source.setting(EmbeddingConfig.LENGTH, length)
+                            : new Source(length, "the " + length + " tokens of the init words", "use fewer words");
+                    checkSizes(geometry, lengthSource, Source.setting(EmbeddingConfig.MLP_WIDTH, mlpWidth));
                     float[] embeddings = backend.tokenEmbeddings(scratch.create(cycled(words, length))).toFloatArray();
                     if (mlpWidth == 0) {
                         values = Map.of(RowEncoder.EMBEDDING, embeddings);
@@ -99,10 +105,12 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
                     }
                 }
                 case FILE -> {
-                    RowStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
-                    String source = EmbeddingConfig.INIT_FILE + " " + config.initFile().get();
+                    Path file = config.initFile().orElseThrow();
+                    RowStart start = fromFile(file, geometry, scratch);
+                    String source = EmbeddingConfig.INIT_FILE + " " + file;
                     length = Settings.agree(EmbeddingConfig.LENGTH, config.length(), start.length(), source);
                     mlpWidth = Settings.agree(EmbeddingConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    checkSizes(geometry, start.lengthSource(EmbeddingConfig.INIT_FILE, file), start.mlpWidthSource(EmbeddingConfig.INIT_FILE));
                     values = start.values();
                 }
                 default -> throw new IllegalStateException(config.init().toString());
@@ -114,6 +122,15 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Refuses, before anything is allocated, virtual tokens that leave no position for a real token (they take
+     * positions 0..P-1) or that do not fit in memory.
+     */
+    private static void checkSizes(ModelGeometry geometry, Source length, Source mlpWidth) {
+        AdapterSizes.checkPositions(length, geometry);
+        RowEncoder.checkSizes("An embedding adapter", 1, length, mlpWidth, geometry.hiddenSize(), geometry.hiddenSize(), AdapterSizes.Limits.current());
     }
 
     /** The words' token ids: {@code init-ids}, or {@code init-text} encoded with the model's tokenizer. */
@@ -158,7 +175,7 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
     private static RowStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
         int hidden = geometry.hiddenSize();
         if (Files.isDirectory(path)) {
-            return RowStart.ofRows(PromptTuningFiles.read(path, scratch, geometry), path, "prompt_embeddings", FILE_WORDING);
+            return RowStart.ofRows(PromptTuningFiles.read(path, scratch, geometry));
         }
         return RowStart.fromSafetensors(path, NAME_PREFIX, hidden, hidden, FILE_WORDING, scratch);
     }

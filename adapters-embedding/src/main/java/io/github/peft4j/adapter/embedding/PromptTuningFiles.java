@@ -2,9 +2,13 @@ package io.github.peft4j.adapter.embedding;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.format.AdapterConfigFiles;
+import io.github.peft4j.core.format.AdapterTensors;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
@@ -12,7 +16,6 @@ import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -73,53 +76,23 @@ final class PromptTuningFiles {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, directory + " has no " + PrefixFiles.PEFT_WEIGHTS
                     + " (an adapter_model.bin must first be re-saved with safe_serialization=True)");
         }
-        JsonNode config;
-        try {
-            config = JSON.readTree(configFile.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " is not valid JSON: " + e.getMessage(), e);
-        }
-        if (config == null || !config.isObject()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " must hold a JSON object");
-        }
-        requireText(configFile, config, "peft_type", PEFT_TYPE);
-        requireText(configFile, config, "task_type", taskType(geometry));
-        requireNumber(configFile, config, "token_dim", geometry.hiddenSize());
+        JsonNode config = AdapterConfigFiles.read(configFile);
+        AdapterConfigFiles.requireText(configFile, config, "peft_type", PEFT_TYPE);
+        AdapterConfigFiles.requireText(configFile, config, "task_type", taskType(geometry));
+        AdapterConfigFiles.requireModelNumber(configFile, config, "token_dim", geometry.hiddenSize());
         JsonNode submodules = config.get("num_transformer_submodules");
-        if (submodules != null && !submodules.isNull() && submodules.asInt() != 1) {
+        if (submodules != null && !submodules.isNull() && AdapterConfigFiles.positiveInt(configFile, config, "num_transformer_submodules") != 1) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, configFile + " has \"num_transformer_submodules\": " + submodules
                     + "; peft4j's embedding-only adapter holds one set of virtual tokens (1)");
         }
-        long virtualTokens = config.path("num_virtual_tokens").asLong(-1);
+        int virtualTokens = AdapterConfigFiles.positiveInt(configFile, config, "num_virtual_tokens");
+        AdapterSizes.checkPositions(new AdapterSizes.Source(virtualTokens, configFile + " says num_virtual_tokens = " + virtualTokens,
+                "use embeddings trained for this model"), geometry);
         try (SafetensorsFile weights = SafetensorsFile.open(weightsFile)) {
             if (!weights.contains(PrefixFiles.PROMPT_EMBEDDINGS)) {
                 throw new PeftException(StandardErrorCode.MISSING_TENSOR, weightsFile + " has no '" + PrefixFiles.PROMPT_EMBEDDINGS + "' tensor");
             }
-            NDArray embeddings = weights.load(PrefixFiles.PROMPT_EMBEDDINGS, manager);
-            if (embeddings.getShape().dimension() != 2 || embeddings.getShape().get(0) != virtualTokens
-                    || embeddings.getShape().get(1) != geometry.hiddenSize()) {
-                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + PrefixFiles.PROMPT_EMBEDDINGS + "' of " + weightsFile + " is "
-                        + embeddings.getShape() + " but " + configFile + " says num_virtual_tokens = " + virtualTokens + " and the model's hidden size is "
-                        + geometry.hiddenSize());
-            }
-            return embeddings;
-        }
-    }
-
-    private static void requireText(Path file, JsonNode config, String key, String expected) {
-        String actual = config.path(key).asText(null);
-        if (!expected.equals(actual)) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " has \"" + key + "\": " + config.get(key) + "; expected \""
-                    + expected + "\"");
-        }
-    }
-
-    private static void requireNumber(Path file, JsonNode config, String key, int expected) {
-        JsonNode actual = config.get(key);
-        if (actual == null || !actual.canConvertToInt() || actual.asInt() != expected) {
-            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, file + " has \"" + key + "\": " + actual + " but the model has " + expected
-                    + "; these embeddings were trained for a different base model");
+            return AdapterTensors.loadFloat32(weights, PrefixFiles.PROMPT_EMBEDDINGS, new Shape(virtualTokens, geometry.hiddenSize()), manager);
         }
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,12 +28,15 @@ import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
+import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -283,5 +287,83 @@ final class TestEmbeddingAdapter {
             assertError(() -> provider.load(directory.resolve("wide"), context), StandardErrorCode.SHAPE_MISMATCH, "token_dim");
             assertThat(((BaseNDManager) manager).getManagedArrays()).as("failed creations free what they made").isEmpty();
         }
+    }
+
+    @Test
+    void float64PromptEmbeddingsLoadWithTheLogitsOfTheFloat32Ones() throws IOException {
+        try (NDManager manager = ARRAYS.manager().newSubManager(); EmbeddingAdapter adapter = create(manager, 5, "length", "3", "mlp-width", "0");
+                NDManager pass = ARRAYS.manager().newSubManager()) {
+            Path float32 = directory.resolve("f32");
+            adapter.export(float32);
+            Path float64 = copy(float32, directory.resolve("f64"));
+            BadAdapterFiles.retype(float64.resolve("adapter_model.safetensors"), "prompt_embeddings", DataType.FLOAT64);
+            try (SafetensorsFile weights = SafetensorsFile.open(float64.resolve("adapter_model.safetensors"))) {
+                assertThat(weights.info("prompt_embeddings").dtype()).isEqualTo("F64");
+            }
+            try (EmbeddingAdapter single = provider.load(float32, new AdapterContext(model, manager, 0));
+                    EmbeddingAdapter dual = provider.load(float64, new AdapterContext(model, manager, 0))) {
+                float[] expected = logits(single.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray();
+                assertThat(logits(dual.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray()).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
+    void corruptDirectoriesAndStartingFilesAreRefusedNamingFileAndTensor() throws IOException {
+        try (NDManager manager = ARRAYS.manager().newSubManager()) {
+            AdapterContext context = new AdapterContext(model, manager, 0);
+            Path good = directory.resolve("good");
+            try (EmbeddingAdapter adapter = create(manager, 5, "length", "3", "mlp-width", "8")) {
+                adapter.export(good);
+                SafetensorsWriter.write(directory.resolve("start.safetensors"), adapter.trainableParameters(), Map.of());
+            }
+            Path nan = copy(good, directory.resolve("nan"));
+            BadAdapterFiles.setFirst(nan.resolve("adapter_model.safetensors"), "prompt_embeddings", Float.NaN);
+            assertError(() -> provider.load(nan, context), StandardErrorCode.MALFORMED_CHECKPOINT,
+                    "tensor 'prompt_embeddings' of " + nan.resolve("adapter_model.safetensors") + " holds 1 non-finite value");
+            Path integers = copy(good, directory.resolve("integers"));
+            BadAdapterFiles.retype(integers.resolve("adapter_model.safetensors"), "prompt_embeddings", DataType.INT64);
+            assertError(() -> provider.load(integers, context), StandardErrorCode.MALFORMED_CHECKPOINT, "holds I64 values; an adapter's tensors are floating point");
+            Path task = copy(good, directory.resolve("task"));
+            BadAdapterFiles.editConfig(task.resolve("adapter_config.json"), json -> json.put("task_type", "TOKEN_CLS"));
+            assertError(() -> provider.load(task, context), StandardErrorCode.MALFORMED_CONFIG, "has \"task_type\": \"TOKEN_CLS\"; expected \"CAUSAL_LM\"");
+            Path submodules = copy(good, directory.resolve("submodules"));
+            BadAdapterFiles.editConfig(submodules.resolve("adapter_config.json"), json -> json.put("num_transformer_submodules", "two"));
+            assertError(() -> provider.load(submodules, context), StandardErrorCode.MALFORMED_CONFIG, "\"num_transformer_submodules\": \"two\"");
+            Path tooLong = copy(good, directory.resolve("long"));
+            BadAdapterFiles.editConfig(tooLong.resolve("adapter_config.json"), json -> json.put("num_virtual_tokens", geometry.maxPositions()));
+            assertError(() -> provider.load(tooLong, context), StandardErrorCode.INVALID_ARGUMENT, "says num_virtual_tokens = " + geometry.maxPositions()
+                    + ": real tokens are numbered after the");
+
+            Path start = directory.resolve("start.safetensors");
+            BadAdapterFiles.setFirst(start, "prompt_module.transform.2.bias", Float.NEGATIVE_INFINITY);
+            assertError(() -> create(manager, 0, "init-file", start.toString()), StandardErrorCode.MALFORMED_CHECKPOINT,
+                    "tensor 'prompt_module.transform.2.bias' of " + start + " holds 1 non-finite value");
+            assertThat(((BaseNDManager) manager).getManagedArrays()).as("failed loads free what they made").isEmpty();
+        }
+    }
+
+    @Test
+    void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
+        try (NDManager manager = ARRAYS.manager().newSubManager()) {
+            assertError(() -> create(manager, 0, "length", Integer.toString(geometry.maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
+                    "length = " + geometry.maxPositions() + " (--prefix-length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "length", "2000000000", "mlp-width", "0"), StandardErrorCode.INVALID_ARGUMENT, "lower length (--prefix-length)");
+            assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
+                    "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
+            assertError(() -> create(manager, 0, "init-ids", "5", "length", "3000000000"), StandardErrorCode.INVALID_ARGUMENT,
+                    "length = 3000000000 (--prefix-length) is too large");
+            assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
+        }
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
+        return to;
     }
 }

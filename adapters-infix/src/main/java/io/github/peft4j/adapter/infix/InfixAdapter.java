@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.training.RowEncoder;
@@ -105,6 +107,7 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                 case RANDOM -> {
                     length = config.length().orElse(InfixConfig.DEFAULT_LENGTH);
                     mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
+                    checkSizes(geometry, Source.setting(InfixConfig.LENGTH, length), Source.setting(InfixConfig.MLP_WIDTH, mlpWidth));
                     values = RowEncoder.randomValues(RowEncoder.shapes(length, mlpWidth, hidden, width), random);
                 }
                 case WORDS -> {
@@ -112,6 +115,11 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                     long[] contextIds = ids(config.contextIds(), config.contextText(), InfixConfig.INIT_CONTEXT_IDS, InfixConfig.INIT_CONTEXT_TEXT, backend);
                     length = Settings.agree(InfixConfig.LENGTH, config.length(), words.length, "the " + words.length + " tokens of the init words");
                     mlpWidth = config.mlpWidth().orElse(InfixConfig.DEFAULT_MLP_WIDTH);
+                    AdapterSizes.checkReadable(new Source(contextIds.length + (long) length, "the " + contextIds.length + " tokens of the context ("
+                            + InfixConfig.INIT_CONTEXT_IDS + " or " + InfixConfig.INIT_CONTEXT_TEXT + ") and the " + length + " of the init words",
+                            "use a shorter context or fewer words"), geometry);
+                    checkSizes(geometry, new Source(length, "the " + length + " tokens of the init words", "use fewer words"),
+                            Source.setting(InfixConfig.MLP_WIDTH, mlpWidth));
                     float[] rows = wordRows(backend, contextIds, words, scratch);
                     if (mlpWidth == 0) {
                         values = Map.of(RowEncoder.EMBEDDING, rows);
@@ -122,10 +130,12 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
                     }
                 }
                 case FILE -> {
-                    RowStart start = fromFile(config.initFile().orElseThrow(), geometry, scratch);
-                    String source = InfixConfig.INIT_FILE + " " + config.initFile().get();
+                    Path file = config.initFile().orElseThrow();
+                    RowStart start = fromFile(file, geometry, scratch);
+                    String source = InfixConfig.INIT_FILE + " " + file;
                     length = Settings.agree(InfixConfig.LENGTH, config.length(), start.length(), source);
                     mlpWidth = Settings.agree(InfixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
+                    checkSizes(geometry, start.lengthSource(InfixConfig.INIT_FILE, file), start.mlpWidthSource(InfixConfig.INIT_FILE));
                     values = start.values();
                 }
                 default -> throw new IllegalStateException(config.init().toString());
@@ -137,6 +147,15 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Refuses, before anything is allocated, an infix that leaves no position for the target (whose positions it
+     * shifts by I) or that does not fit in memory.
+     */
+    private static void checkSizes(ModelGeometry geometry, Source length, Source mlpWidth) {
+        AdapterSizes.checkPositions(length, geometry);
+        RowEncoder.checkSizes("An infix", 1, length, mlpWidth, geometry.hiddenSize(), rowWidth(geometry), AdapterSizes.Limits.current());
     }
 
     /** {@code L*2*d}: a row holds a virtual token's keys and values in every layer. */
@@ -193,7 +212,7 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
     /** An exported infix directory (flat activations), or a safetensors file of the trainable tensors. */
     private static RowStart fromFile(Path path, ModelGeometry geometry, NDManager scratch) {
         if (Files.isDirectory(path)) {
-            return RowStart.ofRows(InfixFiles.read(path, scratch, geometry).rows(), path, InfixFiles.TENSOR, FILE_WORDING);
+            return RowStart.ofRows(InfixFiles.read(path, scratch, geometry).rows());
         }
         return RowStart.fromSafetensors(path, NAME_PREFIX, geometry.hiddenSize(), rowWidth(geometry), FILE_WORDING, scratch);
     }

@@ -2,9 +2,13 @@ package io.github.peft4j.adapter.infix;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.format.AdapterConfigFiles;
+import io.github.peft4j.core.format.AdapterTensors;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
@@ -12,10 +16,8 @@ import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -60,54 +62,26 @@ final class InfixFiles {
         if (!Files.isRegularFile(weightsFile)) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, directory + " has no " + PrefixFiles.PEFT_WEIGHTS + "; an exported infix needs one");
         }
-        JsonNode config;
-        try {
-            config = JSON.readTree(configFile.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " is not valid JSON: " + e.getMessage(), e);
-        }
-        if (config == null || !config.isObject()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " must hold a JSON object");
-        }
+        JsonNode config = AdapterConfigFiles.read(configFile);
         String method = config.path(METHOD_KEY).asText("");
         if (!method.equals(InfixAdapterProvider.NAME)) {
             String what = method.isEmpty() ? "peft_type " + config.get("peft_type") : "peft4j_method '" + method + "'";
             throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " has " + what + "; an exported infix has \"" + METHOD_KEY
                     + "\": \"" + InfixAdapterProvider.NAME + "\"");
         }
-        requireNumber(configFile, config, "token_dim", geometry.hiddenSize());
-        requireNumber(configFile, config, "num_layers", geometry.decoderLayers());
-        requireNumber(configFile, config, "num_attention_heads", geometry.heads());
-        String boundaryText = config.path(InfixConfig.BOUNDARY).asText(InfixConfig.Boundary.SEPARATOR.setting());
-        InfixConfig.Boundary boundary;
-        try {
-            boundary = InfixConfig.Boundary.valueOf(boundaryText.toUpperCase(Locale.ROOT));
-        }
-        catch (IllegalArgumentException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " has \"" + InfixConfig.BOUNDARY + "\": \"" + boundaryText
-                    + "\"; expected separator or target");
-        }
-        long length = config.path("num_virtual_tokens").asLong(-1);
-        long width = 2L * geometry.decoderLayers() * geometry.hiddenSize();
+        AdapterConfigFiles.requireModelNumber(configFile, config, "token_dim", geometry.hiddenSize());
+        AdapterConfigFiles.requireModelNumber(configFile, config, "num_layers", geometry.decoderLayers());
+        AdapterConfigFiles.requireModelNumber(configFile, config, "num_attention_heads", geometry.heads());
+        InfixConfig.Boundary boundary = AdapterConfigFiles.enumValue(configFile, config, InfixConfig.BOUNDARY, InfixConfig.Boundary.class,
+                InfixConfig.Boundary.SEPARATOR);
+        int length = AdapterConfigFiles.positiveInt(configFile, config, "num_virtual_tokens");
+        AdapterSizes.checkPositions(new AdapterSizes.Source(length, configFile + " says num_virtual_tokens = " + length, "use an infix trained for this model"),
+                geometry);
         try (SafetensorsFile weights = SafetensorsFile.open(weightsFile)) {
             if (!weights.contains(TENSOR)) {
                 throw new PeftException(StandardErrorCode.MISSING_TENSOR, weightsFile + " has no '" + TENSOR + "' tensor");
             }
-            NDArray rows = weights.load(TENSOR, manager);
-            if (rows.getShape().dimension() != 2 || rows.getShape().get(0) != length || rows.getShape().get(1) != width) {
-                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + TENSOR + "' of " + weightsFile + " is " + rows.getShape() + "; "
-                        + configFile + " and the model make it [" + length + ", " + width + "]");
-            }
-            return new Exported(rows, boundary);
-        }
-    }
-
-    private static void requireNumber(Path file, JsonNode config, String key, int expected) {
-        JsonNode actual = config.get(key);
-        if (actual == null || !actual.canConvertToInt() || actual.asInt() != expected) {
-            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, file + " has \"" + key + "\": " + actual + " but the model has " + expected
-                    + "; this infix was trained for a different base model");
+            return new Exported(AdapterTensors.loadFloat32(weights, TENSOR, new Shape(length, InfixAdapter.rowWidth(geometry)), manager), boundary);
         }
     }
 }

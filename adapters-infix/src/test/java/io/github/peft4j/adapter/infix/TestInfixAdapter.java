@@ -8,6 +8,7 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,11 +33,13 @@ import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
+import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -321,5 +324,51 @@ final class TestInfixAdapter {
 
     private static long[] concat(long[]... parts) {
         return Arrays.stream(parts).flatMapToLong(Arrays::stream).toArray();
+    }
+
+    @Test
+    void exportedInfixesInFloat64LoadAndCorruptOnesAreRefusedNamingFileAndTensor() throws IOException {
+        try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager pass = ARRAYS.manager().newSubManager()) {
+            AdapterContext context = new AdapterContext(model, manager, 0);
+            Path exported = directory.resolve("exported");
+            try (InfixAdapter adapter = create(manager, 5, "length", "2", "mlp-width", "8")) {
+                adapter.export(exported);
+            }
+            Path weights = exported.resolve("adapter_model.safetensors");
+            Path config = exported.resolve("adapter_config.json");
+            float[] expected;
+            try (InfixAdapter single = provider.load(exported, context)) {
+                expected = logits(single.hooks(new ForwardContext(pass, BATCH.size(), false)), pass).toFloatArray();
+            }
+            BadAdapterFiles.retype(weights, InfixFiles.TENSOR, DataType.FLOAT64);
+            try (InfixAdapter dual = provider.load(exported, context)) {
+                assertThat(logits(dual.hooks(new ForwardContext(pass, BATCH.size(), false)), pass).toFloatArray()).containsExactly(expected);
+            }
+            BadAdapterFiles.setFirst(weights, InfixFiles.TENSOR, Float.NaN);
+            assertError(() -> provider.load(exported, context), StandardErrorCode.MALFORMED_CHECKPOINT,
+                    "tensor 'infix_embeddings' of " + weights + " holds 1 non-finite value");
+            BadAdapterFiles.retype(weights, InfixFiles.TENSOR, DataType.INT32);
+            assertError(() -> provider.load(exported, context), StandardErrorCode.MALFORMED_CHECKPOINT, "holds I32 values");
+            BadAdapterFiles.editConfig(config, json -> json.put("boundary", "middle"));
+            assertError(() -> provider.load(exported, context), StandardErrorCode.MALFORMED_CONFIG,
+                    config + " has \"boundary\": \"middle\"; expected separator or target");
+            BadAdapterFiles.editConfig(config, json -> json.put("boundary", "target").put("num_virtual_tokens", geometry.maxPositions()));
+            assertError(() -> provider.load(exported, context), StandardErrorCode.INVALID_ARGUMENT, config + " says num_virtual_tokens = "
+                    + geometry.maxPositions());
+            assertThat(((BaseNDManager) manager).getManagedArrays()).as("failed loads free what they made").isEmpty();
+        }
+    }
+
+    @Test
+    void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
+        try (NDManager manager = ARRAYS.manager().newSubManager()) {
+            assertError(() -> create(manager, 0, "length", Integer.toString(geometry.maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
+                    "length = " + geometry.maxPositions() + " (--prefix-length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes");
+            String context = String.join(",", Collections.nCopies(geometry.maxPositions(), "5"));
+            assertError(() -> create(manager, 0, "init-ids", "7", "init-context-ids", context), StandardErrorCode.INVALID_ARGUMENT,
+                    "the " + geometry.maxPositions() + " tokens of the context (init-context-ids or init-context-text) and the 1 of the init words are read");
+            assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
+        }
     }
 }

@@ -3,11 +3,15 @@ package io.github.peft4j.adapter.prefix;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
+import io.github.peft4j.core.training.RowEncoder;
+import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -136,6 +140,7 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
     private static Start randomStart(PrefixConfig config, ModelGeometry geometry, List<AttentionSite> sites, RandomGenerator random) {
         int length = config.length().orElse(PrefixConfig.DEFAULT_LENGTH);
         int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
+        checkSizes(config, geometry, sites, Source.setting(PrefixConfig.LENGTH, length), Source.setting(PrefixConfig.MLP_WIDTH, mlpWidth));
         return new Start(length, mlpWidth, randomValues(length, mlpWidth, geometry, sites, random), Optional.empty());
     }
 
@@ -148,6 +153,9 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
         long[] ids = PrefixInitialisation.wordIds(config, backend);
         int length = Settings.agree(PrefixConfig.LENGTH, config.length(), ids.length, "the " + ids.length + " tokens of the init words");
         int mlpWidth = config.mlpWidth().orElse(PrefixConfig.DEFAULT_MLP_WIDTH);
+        Source words = new Source(length, "the " + length + " tokens of the init words", "use fewer words");
+        AdapterSizes.checkReadable(words, backend.geometry());
+        checkSizes(config, backend.geometry(), sites, words, Source.setting(PrefixConfig.MLP_WIDTH, mlpWidth));
         List<float[]> rows = sites.stream().map(site -> PrefixInitialisation.wordRows(backend, ids, site, scratch)).toList();
         if (mlpWidth == 0) {
             return new Start(length, 0, rows.stream().map(row -> Map.of(PrefixEncoder.EMBEDDING, row)).toList(), Optional.empty());
@@ -157,11 +165,25 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
 
     private static Start fileStart(PrefixConfig config, ModelGeometry geometry, List<AttentionSite> sites, List<String> namePrefixes, NDManager scratch) {
         Path file = config.initFile().orElseThrow();
-        PrefixInitialisation.FileStart start = PrefixInitialisation.fromFile(file, sites, namePrefixes, geometry, scratch);
+        List<RowStart> starts = PrefixInitialisation.fromFile(file, sites, namePrefixes, geometry, scratch);
+        RowStart first = starts.get(0);
         String source = PrefixConfig.INIT_FILE + " " + file;
-        int length = Settings.agree(PrefixConfig.LENGTH, config.length(), start.length(), source);
-        int mlpWidth = Settings.agree(PrefixConfig.MLP_WIDTH, config.mlpWidth(), start.mlpWidth(), source);
-        return new Start(length, mlpWidth, start.values(), Optional.empty());
+        int length = Settings.agree(PrefixConfig.LENGTH, config.length(), first.length(), source);
+        int mlpWidth = Settings.agree(PrefixConfig.MLP_WIDTH, config.mlpWidth(), first.mlpWidth(), source);
+        checkSizes(config, geometry, sites, first.lengthSource(PrefixConfig.INIT_FILE, file), first.mlpWidthSource(PrefixConfig.INIT_FILE));
+        return new Start(length, mlpWidth, starts.stream().map(RowStart::values).toList(), Optional.empty());
+    }
+
+    /**
+     * Refuses, before the parameters are allocated, a prefix after which the model has no position left for a real
+     * token (with {@code positions=peft}, real tokens are numbered from P) or whose parts do not fit in memory.
+     */
+    private static void checkSizes(PrefixConfig config, ModelGeometry geometry, List<AttentionSite> sites, Source length, Source mlpWidth) {
+        if (config.positions(geometry.isEncoderDecoder()) == PrefixConfig.Positions.PEFT) {
+            AdapterSizes.checkPositions(length, geometry);
+        }
+        int widest = sites.stream().mapToInt(site -> PrefixEncoder.rowWidth(geometry, site)).max().orElseThrow();
+        RowEncoder.checkSizes("A prefix", sites.size(), length, mlpWidth, geometry.hiddenSize(), widest, AdapterSizes.Limits.current());
     }
 
     /**

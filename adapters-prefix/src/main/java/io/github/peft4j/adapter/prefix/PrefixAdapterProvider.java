@@ -1,17 +1,15 @@
 package io.github.peft4j.adapter.prefix;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.format.AdapterConfigFiles;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterProvider;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -58,12 +56,14 @@ public final class PrefixAdapterProvider implements AdapterProvider<PrefixConfig
         Optional<JsonNode> own = ownLayout(directory);
         if (own.isPresent()) {
             JsonNode json = own.get();
-            PrefixConfig.Parts parts = PrefixConfig.Parts.valueOf(json.path(PrefixConfig.PARTS).asText("liliang").toUpperCase(Locale.ROOT));
+            Path configFile = directory.resolve(PrefixFiles.PEFT_CONFIG);
+            PrefixConfig.Parts parts = AdapterConfigFiles.enumValue(configFile, json, PrefixConfig.PARTS, PrefixConfig.Parts.class, PrefixConfig.Parts.LILIANG);
             if (parts == PrefixConfig.Parts.LILIANG && !context.backend().geometry().isEncoderDecoder()) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, directory + " holds an encoder-decoder model's prefix (Li & Liang's encoder,"
                         + " decoder and cross-attention parts), but the " + context.backend().family() + " model is decoder-only; give an adapter trained on it");
             }
-            PrefixConfig.Positions positions = PrefixConfig.Positions.valueOf(json.path(PrefixConfig.POSITIONS).asText("zero").toUpperCase(Locale.ROOT));
+            PrefixConfig.Positions positions = AdapterConfigFiles.enumValue(configFile, json, PrefixConfig.POSITIONS, PrefixConfig.Positions.class,
+                    PrefixConfig.Positions.ZERO);
             PrefixConfig config = new PrefixConfig(OptionalInt.empty(), OptionalInt.of(0), 0, Optional.of(parts), Optional.of(positions), PrefixConfig.Init.FILE,
                     List.of(), Optional.empty(), Optional.of(directory.resolve(PrefixFiles.PEFT_WEIGHTS)));
             return PrefixAdapter.create(config, context);
@@ -79,19 +79,13 @@ public final class PrefixAdapterProvider implements AdapterProvider<PrefixConfig
         if (!Files.isRegularFile(configFile)) {
             return Optional.empty();
         }
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(configFile.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " is not valid JSON: " + e.getMessage(), e);
-        }
+        JsonNode json = AdapterConfigFiles.read(configFile);
         if (!json.hasNonNull(METHOD_KEY)) {
             return Optional.empty();
         }
         if (!NAME.equals(json.get(METHOD_KEY).asText())) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " has " + METHOD_KEY + " '" + json.get(METHOD_KEY).asText()
-                    + "'; the prefix method loads '" + NAME + "'");
+            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " has " + METHOD_KEY + " " + json.get(METHOD_KEY)
+                    + "; the prefix method loads \"" + NAME + "\"");
         }
         return Optional.of(json);
     }

@@ -2,11 +2,10 @@ package io.github.peft4j.adapter.prefix;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
-import io.github.peft4j.core.safetensors.SafetensorsFile;
+import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.ModelGeometry;
@@ -23,13 +22,6 @@ import java.util.random.RandomGenerator;
 
 /** Where a new adapter's parameter values come from: random, saved tensors, or real words' activations. */
 final class PrefixInitialisation {
-    /**
-     * Starting values read from an {@code init-file}.
-     *
-     * @param values per part (in the order of the parts asked for), by short parameter name
-     */
-    record FileStart(int length, int mlpWidth, List<Map<String, float[]>> values) {}
-
     private PrefixInitialisation() {}
 
     /**
@@ -96,71 +88,39 @@ final class PrefixInitialisation {
         return new LayerPrefixes(site, backend.keyValues(tokens, site), 0).toRows().toFloatArray();
     }
 
+    /** How messages about an {@code init-file} name things. */
+    private static final RowStart.Wording FILE_WORDING = new RowStart.Wording(PrefixConfig.INIT_FILE, "a prefix adapter", "a PEFT prefix-tuning directory",
+            "a prefix", false);
+
     /**
      * Reads starting values for the parts named {@code namePrefixes} (at {@code sites}) from a safetensors file of
-     * trainable tensors or from a Hugging Face PEFT prefix-tuning directory.
+     * trainable tensors or from a Hugging Face PEFT prefix-tuning directory: one start per part, all of one P and k.
      */
-    static FileStart fromFile(Path path, List<AttentionSite> sites, List<String> namePrefixes, ModelGeometry geometry, NDManager scratch) {
+    static List<RowStart> fromFile(Path path, List<AttentionSite> sites, List<String> namePrefixes, ModelGeometry geometry, NDManager scratch) {
         if (Files.isDirectory(path)) {
-            return fromPeftDirectory(path, sites, geometry, scratch);
+            return List.of(fromPeftDirectory(path, sites, geometry, scratch));
         }
-        if (!Files.isRegularFile(path)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, PrefixConfig.INIT_FILE + " " + path + " does not exist");
-        }
-        List<Map<String, float[]>> values = new ArrayList<>();
-        int length = -1;
-        int mlpWidth = -1;
-        try (SafetensorsFile file = SafetensorsFile.open(path)) {
-            for (int part = 0; part < sites.size(); part++) {
-                String prefix = namePrefixes.get(part);
-                String embedding = prefix + PrefixEncoder.EMBEDDING;
-                if (!file.contains(embedding)) {
-                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, PrefixConfig.INIT_FILE + " " + path + " has no '" + embedding
-                            + "'; it must hold a prefix adapter's trainable tensors (" + prefix + "*) or be a PEFT prefix-tuning directory");
-                }
-                int partLength = Math.toIntExact(file.info(embedding).shape().get(0));
-                String hidden = prefix + PrefixEncoder.HIDDEN_WEIGHT;
-                int partWidth = file.contains(hidden) ? Math.toIntExact(file.info(hidden).shape().get(0)) : 0;
-                if (part > 0 && (partLength != length || partWidth != mlpWidth)) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, PrefixConfig.INIT_FILE + " " + path + " holds parts of different shapes ('"
-                            + prefix + "*' has P = " + partLength + ", k = " + partWidth + "; the first part P = " + length + ", k = " + mlpWidth + ")");
-                }
-                length = partLength;
-                mlpWidth = partWidth;
-                Map<String, float[]> partValues = new LinkedHashMap<>();
-                Map<String, Shape> shapes = PrefixEncoder.shapes(length, mlpWidth, geometry.hiddenSize(), PrefixEncoder.rowWidth(geometry, sites.get(part)));
-                for (Map.Entry<String, Shape> shape : shapes.entrySet()) {
-                    partValues.put(shape.getKey(), load(file, prefix + shape.getKey(), shape.getValue(), scratch));
-                }
-                values.add(partValues);
+        List<RowStart> starts = new ArrayList<>();
+        for (int part = 0; part < sites.size(); part++) {
+            String prefix = namePrefixes.get(part);
+            RowStart start = RowStart.fromSafetensors(path, prefix, geometry.hiddenSize(), PrefixEncoder.rowWidth(geometry, sites.get(part)), FILE_WORDING,
+                    scratch);
+            RowStart first = starts.isEmpty() ? start : starts.get(0);
+            if (start.length() != first.length() || start.mlpWidth() != first.mlpWidth()) {
+                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, PrefixConfig.INIT_FILE + " " + path + " holds parts of different shapes ('"
+                        + prefix + "*' has P = " + start.length() + ", k = " + start.mlpWidth() + "; the first part P = " + first.length() + ", k = "
+                        + first.mlpWidth() + ")");
             }
+            starts.add(start);
         }
-        return new FileStart(length, mlpWidth, values);
+        return starts;
     }
 
-    private static FileStart fromPeftDirectory(Path directory, List<AttentionSite> sites, ModelGeometry geometry, NDManager scratch) {
+    private static RowStart fromPeftDirectory(Path directory, List<AttentionSite> sites, ModelGeometry geometry, NDManager scratch) {
         if (!sites.equals(List.of(AttentionSite.DECODER_SELF))) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, PrefixConfig.INIT_FILE + " " + directory
                     + " is a PEFT directory, which holds the prefix of a decoder-only model; this model has attention sites " + sites);
         }
-        LayerPrefixes prefix = PrefixFiles.readPeftDirectory(directory, scratch, geometry);
-        return new FileStart(prefix.length(), 0, List.of(Map.of(PrefixEncoder.EMBEDDING, prefix.toRows().toFloatArray())));
-    }
-
-    private static float[] load(SafetensorsFile file, String name, Shape shape, NDManager scratch) {
-        if (!file.contains(name)) {
-            throw new PeftException(StandardErrorCode.MISSING_TENSOR, PrefixConfig.INIT_FILE + " " + file.path() + " has no '" + name
-                    + "', which a prefix with its embedding's shape needs");
-        }
-        NDArray tensor = file.load(name, scratch);
-        if (!tensor.getShape().equals(shape)) {
-            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + file.path() + " is " + tensor.getShape()
-                    + "; this model needs " + shape);
-        }
-        if (tensor.getDataType() != DataType.FLOAT32) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + file.path() + " is " + tensor.getDataType()
-                    + "; a prefix is floating point");
-        }
-        return tensor.toFloatArray();
+        return RowStart.ofRows(PrefixFiles.readPeftDirectory(directory, scratch, geometry).toRows());
     }
 }

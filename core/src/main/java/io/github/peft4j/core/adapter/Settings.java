@@ -2,6 +2,7 @@ package io.github.peft4j.core.adapter;
 
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
+import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ public final class Settings {
     public static final String INIT_TEXT = "init-text";
     /** The key of the starting file for {@code init=file}. */
     public static final String INIT_FILE = "init-file";
+    /** The key of the number of virtual tokens, which every built-in adapter method has. */
+    public static final String LENGTH = "length";
+    /** The key of the reparameterisation MLP's width, which every built-in adapter method has. */
+    public static final String MLP_WIDTH = "mlp-width";
 
     private Settings() {}
 
@@ -42,7 +47,8 @@ public final class Settings {
     }
 
     /**
-     * The whole number under {@code key}, if given; it must be at least {@code minimum}.
+     * The whole number under {@code key}, if given; it must be at least {@code minimum}. A whole number beyond
+     * {@link Integer#MAX_VALUE} is refused as too large, not as malformed.
      *
      * @param meaning what the value is, for the message (e.g. {@code a whole number >= 1})
      */
@@ -51,16 +57,54 @@ public final class Settings {
         if (value == null) {
             return OptionalInt.empty();
         }
+        BigInteger parsed;
         try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= minimum) {
-                return OptionalInt.of(parsed);
-            }
+            parsed = new BigInteger(value.trim());
         }
         catch (NumberFormatException e) {
-            // reported below
+            throw invalid(key + " is " + meaning + "; got '" + value + "'");
         }
-        throw invalid(key + " is " + meaning + "; got '" + value + "'");
+        check(parsed.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) <= 0, shown(key, value.trim()) + " is too large: it is "
+                + meaning + ", at most " + Integer.MAX_VALUE + " (and far less in practice: the sizes it sets must fit in memory)");
+        check(parsed.compareTo(BigInteger.valueOf(minimum)) >= 0, key + " is " + meaning + "; got '" + value + "'");
+        return OptionalInt.of(parsed.intValue());
+    }
+
+    /**
+     * How messages name the setting {@code key}: with the option of {@code peft4j train} that sets it for every
+     * adapter method, where there is one, e.g. {@code length (--prefix-length)}.
+     */
+    public static String shown(String key) {
+        return trainOption(key).map(option -> key + " (" + option + ")").orElse(key);
+    }
+
+    /** How messages show {@code key}'s value, e.g. {@code length = 20 (--prefix-length)}. */
+    public static String shown(String key, Object value) {
+        return key + " = " + value + trainOption(key).map(option -> " (" + option + ")").orElse("");
+    }
+
+    /** The option of {@code peft4j train} that sets {@code key} for every adapter method, if any. */
+    private static Optional<String> trainOption(String key) {
+        return Optional.ofNullable(switch (key) {
+            case LENGTH -> "--prefix-length";
+            case MLP_WIDTH -> "--mlp-width";
+            case INIT_FILE -> "--init";
+            default -> null;
+        });
+    }
+
+    /**
+     * The constant of {@code type} whose {@link #setting} is {@code value}, if any (for values read from a file,
+     * whose messages name the file).
+     */
+    public static <E extends Enum<E>> Optional<E> lookup(Class<E> type, String value) {
+        return Arrays.stream(type.getEnumConstants()).filter(constant -> setting(constant).equals(value.trim())).findFirst();
+    }
+
+    /** The {@link #setting}s of {@code type}'s constants, as a message lists them: {@code a, b or c}. */
+    public static <E extends Enum<E>> String choices(Class<E> type) {
+        List<String> names = Arrays.stream(type.getEnumConstants()).map(Settings::setting).toList();
+        return names.size() == 1 ? names.get(0) : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
     }
 
     /** The constant of {@code type} whose {@link #setting} is the value under {@code key}, or {@code otherwise}. */
@@ -69,14 +113,7 @@ public final class Settings {
         if (value == null) {
             return otherwise;
         }
-        for (E constant : type.getEnumConstants()) {
-            if (setting(constant).equals(value.trim())) {
-                return constant;
-            }
-        }
-        List<String> names = Arrays.stream(type.getEnumConstants()).map(Settings::setting).toList();
-        String allowed = String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
-        throw invalid(key + " is " + allowed + "; got '" + value + "'");
+        return lookup(type, value).orElseThrow(() -> invalid(key + " is " + choices(type) + "; got '" + value + "'"));
     }
 
     /** The value users type for an enum constant: its name in lower case. */
@@ -154,7 +191,7 @@ public final class Settings {
      */
     public static int agree(String key, OptionalInt configured, int actual, String source) {
         if (configured.isPresent() && configured.getAsInt() != actual) {
-            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, key + " = " + configured.getAsInt() + " contradicts " + source + ", which gives "
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, shown(key, configured.getAsInt()) + " contradicts " + source + ", which gives "
                     + actual + "; leave " + key + " out or make it agree");
         }
         return actual;

@@ -72,11 +72,16 @@ public record LayerPrefixes(AttentionSite site, List<KeyValuePrefix> layers, int
         return stacked.transpose(2, 0, 1, 3).reshape(prefixLength, -1);
     }
 
+    /** {@code L*2*d}, the width of a row of {@link #toRows()} for {@code stack}. */
+    public static long rowWidth(ModelGeometry geometry, Stack stack) {
+        return 2L * geometry.layers(stack) * geometry.hiddenSize();
+    }
+
     /** The inverse of {@link #toRows()}: rows {@code [P, L*2*d]} of a model with {@code geometry}'s shape. */
     public static LayerPrefixes fromRows(NDArray rows, ModelGeometry geometry, AttentionSite site, int positionOffset) {
         int layers = geometry.layers(site.stack());
         long[] shape = rows.getShape().getShape();
-        long width = 2L * layers * geometry.hiddenSize();
+        long width = rowWidth(geometry, site.stack());
         if (shape.length != 2 || shape[1] != width) {
             throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Prefix rows must be [P, layers*2*hidden] = [P, " + width
                     + "] for this model (" + layers + " layers, hidden " + geometry.hiddenSize() + "); got " + rows.getShape());

@@ -2,9 +2,11 @@ package io.github.peft4j.core.format;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.adapter.AdapterSizes;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
@@ -12,8 +14,8 @@ import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ public final class PrefixFiles {
     public static final String PEFT_CONFIG = "adapter_config.json";
     public static final String PEFT_WEIGHTS = "adapter_model.safetensors";
     public static final String PROMPT_EMBEDDINGS = "prompt_embeddings";
+    /** The metadata key of a per-layer file that says how real tokens are numbered: {@code peft} (from P) or {@code zero}. */
+    public static final String POSITIONS_METADATA = "pos_mode";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,26 +49,47 @@ public final class PrefixFiles {
 
     /** A per-layer file: {@code prefix.layers.{i}.key|value}, each {@code [1, heads, P, headDim]}. */
     public static LayerPrefixes readLayerFile(Path file, NDManager manager, ModelGeometry geometry, boolean peftPositions) {
-        try (SafetensorsFile prefixFile = SafetensorsFile.open(file)) {
+        try (SafetensorsFile prefixFile = SafetensorsFile.open(file); NDManager loading = manager.newSubManager()) {
+            String layout = "[1, " + geometry.heads() + ", P, " + geometry.headDim() + "]";
+            String first = layerTensor(0, "key");
+            requireLayer(prefixFile, 0, geometry);
+            int prefixLength = AdapterTensors.count(prefixFile, first, AdapterTensors.dims(prefixFile, first, layout, 4), 2, "virtual tokens P");
+            String positions = prefixFile.metadata().getOrDefault(POSITIONS_METADATA, peftPositions ? "peft" : "zero");
+            if (!positions.equals("peft") && !positions.equals("zero")) {
+                throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Prefix file " + file + " has metadata " + POSITIONS_METADATA + " '"
+                        + positions + "'; expected peft (real tokens numbered from P) or zero (from 0)");
+            }
+            if (positions.equals("peft")) {
+                AdapterSizes.checkPositions(new AdapterSizes.Source(prefixLength, "Prefix file " + file + " holds " + prefixLength
+                        + " virtual tokens ('" + first + "' " + prefixFile.info(first).shape() + ") with real tokens numbered after them ("
+                        + POSITIONS_METADATA + " peft)", "use a shorter prefix"), geometry);
+            }
+            Shape shape = new Shape(1, geometry.heads(), prefixLength, geometry.headDim());
             List<KeyValuePrefix> layers = new ArrayList<>();
             for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
-                String key = "prefix.layers." + layer + ".key";
-                String value = "prefix.layers." + layer + ".value";
-                if (!prefixFile.contains(key) || !prefixFile.contains(value)) {
-                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, "Prefix file " + file + " lacks '" + key + "' or '" + value
-                            + "'; a prefix for this model needs both for each of its " + geometry.decoderLayers() + " layers");
-                }
-                KeyValuePrefix prefix = new KeyValuePrefix(prefixFile.load(key, manager), prefixFile.load(value, manager));
-                long[] shape = prefix.keys().getShape().getShape();
-                if (shape[0] != 1 || shape[1] != geometry.heads() || shape[3] != geometry.headDim()) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Tensor '" + key + "' of " + file + " is " + prefix.keys().getShape()
-                            + "; this model needs [1, " + geometry.heads() + ", P, " + geometry.headDim() + "]");
-                }
-                layers.add(prefix);
+                requireLayer(prefixFile, layer, geometry);
+                layers.add(new KeyValuePrefix(AdapterTensors.loadFloat32(prefixFile, layerTensor(layer, "key"), shape, loading),
+                        AdapterTensors.loadFloat32(prefixFile, layerTensor(layer, "value"), shape, loading)));
             }
-            String positions = prefixFile.metadata().getOrDefault("pos_mode", peftPositions ? "peft" : "zero");
-            int prefixLength = layers.get(0).length();
+            // Loaded into a sub-manager, so that a failure at a later layer frees the earlier ones; kept on success.
+            layers.forEach(layer -> {
+                layer.keys().attach(manager);
+                layer.values().attach(manager);
+            });
             return new LayerPrefixes(AttentionSite.DECODER_SELF, layers, positions.equals("peft") ? prefixLength : 0);
+        }
+    }
+
+    private static String layerTensor(int layer, String part) {
+        return "prefix.layers." + layer + "." + part;
+    }
+
+    private static void requireLayer(SafetensorsFile prefixFile, int layer, ModelGeometry geometry) {
+        String key = layerTensor(layer, "key");
+        String value = layerTensor(layer, "value");
+        if (!prefixFile.contains(key) || !prefixFile.contains(value)) {
+            throw new PeftException(StandardErrorCode.MISSING_TENSOR, "Prefix file " + prefixFile.path() + " lacks '" + key + "' or '" + value
+                    + "'; a prefix for this model needs both for each of its " + geometry.decoderLayers() + " layers");
         }
     }
 
@@ -79,29 +104,22 @@ public final class PrefixFiles {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, directory + " has no " + PEFT_WEIGHTS
                     + " (an adapter_model.bin must first be re-saved with safe_serialization=True)");
         }
-        JsonNode config;
-        try {
-            config = JSON.readTree(configFile.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, configFile + " is not valid JSON: " + e.getMessage(), e);
-        }
-        requireValue(configFile, config, "peft_type", "PREFIX_TUNING");
-        requireValue(configFile, config, "task_type", "CAUSAL_LM");
-        requireNumber(configFile, config, "num_layers", geometry.decoderLayers());
-        requireNumber(configFile, config, "token_dim", geometry.hiddenSize());
-        requireNumber(configFile, config, "num_attention_heads", geometry.heads());
+        JsonNode config = AdapterConfigFiles.read(configFile);
+        AdapterConfigFiles.requireText(configFile, config, "peft_type", "PREFIX_TUNING");
+        AdapterConfigFiles.requireText(configFile, config, "task_type", "CAUSAL_LM");
+        AdapterConfigFiles.requireModelNumber(configFile, config, "num_layers", geometry.decoderLayers());
+        AdapterConfigFiles.requireModelNumber(configFile, config, "token_dim", geometry.hiddenSize());
+        AdapterConfigFiles.requireModelNumber(configFile, config, "num_attention_heads", geometry.heads());
+        int virtualTokens = AdapterConfigFiles.positiveInt(configFile, config, "num_virtual_tokens");
+        AdapterSizes.checkPositions(new AdapterSizes.Source(virtualTokens, configFile + " says num_virtual_tokens = " + virtualTokens,
+                "use an adapter trained for this model"), geometry);
         try (SafetensorsFile weights = SafetensorsFile.open(weightsFile)) {
             if (!weights.contains(PROMPT_EMBEDDINGS)) {
                 throw new PeftException(StandardErrorCode.MISSING_TENSOR, weightsFile + " has no '" + PROMPT_EMBEDDINGS + "' tensor");
             }
-            NDArray rows = weights.load(PROMPT_EMBEDDINGS, manager);
-            long virtualTokens = config.path("num_virtual_tokens").asLong(-1);
-            if (rows.getShape().dimension() != 2 || rows.getShape().get(0) != virtualTokens) {
-                throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + PROMPT_EMBEDDINGS + "' of " + weightsFile + " is " + rows.getShape()
-                        + " but " + configFile + " says num_virtual_tokens = " + virtualTokens);
-            }
-            return LayerPrefixes.fromRows(rows, geometry, AttentionSite.DECODER_SELF, (int) virtualTokens);
+            NDArray rows = AdapterTensors.loadFloat32(weights, PROMPT_EMBEDDINGS, new Shape(virtualTokens, LayerPrefixes.rowWidth(geometry, Stack.DECODER)),
+                    manager);
+            return LayerPrefixes.fromRows(rows, geometry, AttentionSite.DECODER_SELF, virtualTokens);
         }
     }
 
@@ -131,20 +149,5 @@ public final class PrefixFiles {
         config.put("inference_mode", true);
         config.putNull("revision");
         AtomicFiles.writeString(directory.resolve(PEFT_CONFIG), config.toPrettyString());
-    }
-
-    private static void requireValue(Path file, JsonNode config, String key, String expected) {
-        String actual = config.path(key).asText(null);
-        if (!expected.equals(actual)) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " has \"" + key + "\": " + config.get(key) + "; expected \"" + expected + "\"");
-        }
-    }
-
-    private static void requireNumber(Path file, JsonNode config, String key, int expected) {
-        JsonNode actual = config.get(key);
-        if (actual == null || !actual.canConvertToInt() || actual.asInt() != expected) {
-            throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, file + " has \"" + key + "\": " + actual + " but the model has " + expected
-                    + "; this adapter was trained for a different base model");
-        }
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import io.github.peft4j.core.adapter.AdapterSizes;
 import io.github.peft4j.core.training.optim.AdamW;
 import io.github.peft4j.core.training.optim.AdamWConfig;
 import io.github.peft4j.spi.PeftException;
@@ -14,6 +15,7 @@ import io.github.peft4j.spi.StandardErrorCode;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -105,6 +107,41 @@ public final class RowEncoder {
         shapes.put(OUTPUT_WEIGHT, new Shape(width, mlpWidth));
         shapes.put(OUTPUT_BIAS, new Shape(width));
         return shapes;
+    }
+
+    /**
+     * Checks, before anything is allocated, that {@code parts} encoders of {@code length} rows of {@code width}
+     * with an MLP of {@code mlpWidth} can be made and run: each parameter fits one array, and the parameters and the
+     * rows {@code [N, W]} each pass computes fit in memory.
+     *
+     * @param adapter names the adapter for the message, e.g. {@code A prefix}
+     * @param hidden d, the MLP's input width
+     */
+    public static void checkSizes(String adapter, int parts, AdapterSizes.Source length, AdapterSizes.Source mlpWidth, int hidden, long width,
+            AdapterSizes.Limits limits) {
+        long rows = length.value();
+        long k = mlpWidth.value();
+        if (k == 0) {
+            AdapterSizes.checkArray("'" + EMBEDDING + "'", rows, width, length, width);
+        }
+        else {
+            AdapterSizes.checkArray("'" + EMBEDDING + "'", rows, hidden, length, hidden);
+            // The larger of the MLP's two weights decides the largest k that fits.
+            if (width >= hidden) {
+                AdapterSizes.checkArray("'" + OUTPUT_WEIGHT + "'", width, k, mlpWidth, width);
+            }
+            else {
+                AdapterSizes.checkArray("'" + HIDDEN_WEIGHT + "'", k, hidden, mlpWidth, hidden);
+            }
+        }
+        double rowNumbers = (double) rows * width;
+        double byLength = rowNumbers + (k == 0 ? rowNumbers : (double) rows * hidden);
+        double byWidth = (double) k * (hidden + 1 + width);
+        double parameters = (k == 0 ? rowNumbers : (double) rows * hidden + byWidth + width) * parts;
+        String needs = String.format(Locale.ROOT, "%,.0f parameters and the [%d, %d] rows each pass computes%s, 4 bytes each; training adds"
+                + " gradients and optimizer state, 3 more numbers per parameter", parameters, rows, width, parts > 1 ? " for each of its " + parts + " parts" : "");
+        AdapterSizes.checkMemory(adapter + " with " + length.what() + " and " + mlpWidth.what(), 4 * parameters, 4 * (parameters + rowNumbers * parts),
+                needs, byWidth > byLength ? mlpWidth.remedy() : length.remedy(), limits);
     }
 
     /**

@@ -2,8 +2,10 @@ package io.github.peft4j.core.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.adapter.Settings;
+import io.github.peft4j.core.format.AdapterTensors;
 import io.github.peft4j.core.safetensors.SafetensorsFile;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -33,55 +35,58 @@ public record RowStart(int length, int mlpWidth, Map<String, float[]> values) {
      */
     public record Wording(String key, String adapter, String directory, String rows, boolean plural) {}
 
-    /** Flat rows {@code [N, W]} read from a directory; {@code name} is the tensor's name there. */
-    public static RowStart ofRows(NDArray rows, Path path, String name, Wording wording) {
-        return new RowStart(Math.toIntExact(rows.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, floats(rows, path, name, wording)));
+    /** Flat rows {@code [N, W]}, float32, as an adapter directory's reader returns them. */
+    public static RowStart ofRows(NDArray rows) {
+        return new RowStart(Math.toIntExact(rows.getShape().get(0)), 0, Map.of(RowEncoder.EMBEDDING, rows.toFloatArray()));
     }
 
     /**
      * Reads the safetensors file {@code path} of trainable tensors named {@code namePrefix} + short name, checking
-     * that all the tensors an encoder with its N and k needs are there, of {@link RowEncoder#shapes} for this model.
+     * that all the tensors an encoder with its N and k needs are there, of {@link RowEncoder#shapes} for this model,
+     * finite and floating point. Every header is checked before the tensor's values are read.
      *
      * @param hidden d, the MLP's input width
      * @param width W, the width of a row
      */
     public static RowStart fromSafetensors(Path path, String namePrefix, int hidden, int width, Wording wording, NDManager scratch) {
+        String file = Settings.shown(wording.key()) + " " + path;
         if (!Files.isRegularFile(path)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, wording.key() + " " + path + " does not exist");
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, file + " does not exist");
         }
-        try (SafetensorsFile file = SafetensorsFile.open(path)) {
+        try (SafetensorsFile tensors = SafetensorsFile.open(path)) {
             String embedding = namePrefix + RowEncoder.EMBEDDING;
-            if (!file.contains(embedding)) {
-                throw new PeftException(StandardErrorCode.MISSING_TENSOR, wording.key() + " " + path + " has no '" + embedding
-                        + "'; it must hold " + wording.adapter() + "'s trainable tensors (" + namePrefix + "*) or be " + wording.directory());
+            if (!tensors.contains(embedding)) {
+                throw new PeftException(StandardErrorCode.MISSING_TENSOR, file + " has no '" + embedding + "'; it must hold " + wording.adapter()
+                        + "'s trainable tensors (" + namePrefix + "*) or be " + wording.directory());
             }
-            int length = Math.toIntExact(file.info(embedding).shape().get(0));
             String hiddenWeight = namePrefix + RowEncoder.HIDDEN_WEIGHT;
-            int mlpWidth = file.contains(hiddenWeight) ? Math.toIntExact(file.info(hiddenWeight).shape().get(0)) : 0;
+            boolean mlp = tensors.contains(hiddenWeight);
+            long[] embeddingDims = AdapterTensors.dims(tensors, embedding, "[N, " + (mlp ? hidden : width) + "]", 2);
+            int length = AdapterTensors.count(tensors, embedding, embeddingDims, 0, "rows (virtual tokens)");
+            int mlpWidth = mlp ? AdapterTensors.count(tensors, hiddenWeight, AdapterTensors.dims(tensors, hiddenWeight, "[k, " + hidden + "]", 2), 0,
+                    "MLP units k") : 0;
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<String, Shape> shape : RowEncoder.shapes(length, mlpWidth, hidden, width).entrySet()) {
                 String name = namePrefix + shape.getKey();
-                if (!file.contains(name)) {
-                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, wording.key() + " " + path + " has no '" + name
-                            + "', which " + wording.rows() + " with its '" + embedding + "' " + (wording.plural() ? "need" : "needs"));
+                if (!tensors.contains(name)) {
+                    throw new PeftException(StandardErrorCode.MISSING_TENSOR, file + " has no '" + name + "', which " + wording.rows() + " with its '"
+                            + embedding + "' " + (wording.plural() ? "need" : "needs"));
                 }
-                NDArray tensor = file.load(name, scratch);
-                if (!tensor.getShape().equals(shape.getValue())) {
-                    throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "'" + name + "' of " + path + " is " + tensor.getShape()
-                            + "; this model needs " + shape.getValue());
+                try (NDArray tensor = AdapterTensors.loadFloat32(tensors, name, shape.getValue(), scratch)) {
+                    values.put(shape.getKey(), tensor.toFloatArray());
                 }
-                values.put(shape.getKey(), floats(tensor, path, name, wording));
             }
             return new RowStart(length, mlpWidth, values);
         }
     }
 
-    /** The values of {@code tensor}, which must be float32; {@code name} and {@code path} are for the message. */
-    public static float[] floats(NDArray tensor, Path path, String name, Wording wording) {
-        if (tensor.getDataType() != DataType.FLOAT32) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "'" + name + "' of " + path + " is " + tensor.getDataType()
-                    + "; " + wording.rows() + (wording.plural() ? " are" : " is") + " floating point");
-        }
-        return tensor.toFloatArray();
+    /** The number of rows of this start, as messages name it: what {@code file}, given as setting {@code key}, holds. */
+    public AdapterSizes.Source lengthSource(String key, Path file) {
+        return new AdapterSizes.Source(length, "the " + length + " virtual tokens of " + Settings.shown(key) + " " + file, "give another " + Settings.shown(key));
+    }
+
+    /** The MLP width of this start, as messages name it (after {@link #lengthSource}). */
+    public AdapterSizes.Source mlpWidthSource(String key) {
+        return new AdapterSizes.Source(mlpWidth, "its MLP of width " + mlpWidth, "give another " + Settings.shown(key));
     }
 }

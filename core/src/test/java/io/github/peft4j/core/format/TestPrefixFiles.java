@@ -1,10 +1,13 @@
 package io.github.peft4j.core.format;
 
+import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
@@ -13,6 +16,8 @@ import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.Stack;
+import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.testing.BadAdapterFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,6 +112,81 @@ final class TestPrefixFiles {
         assertThatThrownBy(() -> PrefixFiles.read(adapter, manager, GEOMETRY, true))
                 .isInstanceOf(PeftException.class)
                 .hasMessageContaining("PREFIX_TUNING");
+    }
+
+    @Test
+    void peftDirectoryInFloat64LoadsAsFloat32AndBadTensorsAreRefusedByName() {
+        LayerPrefixes prefix = randomPrefix(4, 4);
+        Path adapter = directory.resolve("adapter");
+        PrefixFiles.writePeftDirectory(adapter, prefix, GEOMETRY, "gpt2");
+        Path weights = adapter.resolve(PrefixFiles.PEFT_WEIGHTS);
+        BadAdapterFiles.retype(weights, PrefixFiles.PROMPT_EMBEDDINGS, DataType.FLOAT64);
+        LayerPrefixes read = PrefixFiles.read(adapter, manager, GEOMETRY, false);
+        assertThat(read.layers().get(0).keys().getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(read.toRows().toFloatArray()).containsExactly(prefix.toRows().toFloatArray());
+
+        BadAdapterFiles.retype(weights, PrefixFiles.PROMPT_EMBEDDINGS, DataType.INT64);
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.MALFORMED_CHECKPOINT,
+                "Tensor 'prompt_embeddings' of " + weights + " holds I64 values");
+        BadAdapterFiles.retype(weights, PrefixFiles.PROMPT_EMBEDDINGS, DataType.FLOAT32);
+        BadAdapterFiles.setFirst(weights, PrefixFiles.PROMPT_EMBEDDINGS, Float.NaN);
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.MALFORMED_CHECKPOINT,
+                "tensor 'prompt_embeddings' of " + weights + " holds 1 non-finite value");
+    }
+
+    @Test
+    void peftConfigOutOfRangeIsRefusedBeforeTheTensorIsRead() {
+        Path adapter = directory.resolve("adapter");
+        PrefixFiles.writePeftDirectory(adapter, randomPrefix(4, 4), GEOMETRY, "gpt2");
+        Path config = adapter.resolve(PrefixFiles.PEFT_CONFIG);
+        BadAdapterFiles.editConfig(config, json -> json.put("num_virtual_tokens", 32));
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.INVALID_ARGUMENT,
+                config + " says num_virtual_tokens = 32: real tokens are numbered after the 32 virtual tokens, but the model has 32 positions");
+        BadAdapterFiles.editConfig(config, json -> json.put("num_virtual_tokens", 5));
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.SHAPE_MISMATCH,
+                "Tensor 'prompt_embeddings' of " + adapter.resolve(PrefixFiles.PEFT_WEIGHTS) + " is [4, 48]; this model needs (5, 48)");
+        BadAdapterFiles.editConfig(config, json -> json.put("num_virtual_tokens", "four"));
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.MALFORMED_CONFIG,
+                "has \"num_virtual_tokens\": \"four\"; expected a whole number >= 1");
+        BadAdapterFiles.editConfig(config, json -> json.put("task_type", "SEQ_CLS"));
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, false), StandardErrorCode.MALFORMED_CONFIG,
+                "has \"task_type\": \"SEQ_CLS\"; expected \"CAUSAL_LM\"");
+    }
+
+    @Test
+    void layerFileTensorsAreCheckedForShapeDtypeAndValues() {
+        Path file = directory.resolve("prefix.safetensors");
+        writeLayerFile(file, randomPrefix(3, 0), Map.of());
+        BadAdapterFiles.setFirst(file, "prefix.layers.2.value", Float.POSITIVE_INFINITY);
+        assertError(() -> PrefixFiles.read(file, manager, GEOMETRY, true), StandardErrorCode.MALFORMED_CHECKPOINT,
+                "tensor 'prefix.layers.2.value' of " + file + " holds 1 non-finite value");
+        assertThat(((BaseNDManager) manager).getManagedArrays()).as("a failed read frees the layers it read").isEmpty();
+
+        writeLayerFile(file, randomPrefix(3, 0), Map.of());
+        BadAdapterFiles.changeTensor(file, "prefix.layers.0.key", key -> key.reshape(2, 12));
+        assertError(() -> PrefixFiles.read(file, manager, GEOMETRY, true), StandardErrorCode.SHAPE_MISMATCH,
+                "Tensor 'prefix.layers.0.key' of " + file + " has 2 dimensions [2, 12]; it must be [1, 2, P, 4]");
+        writeLayerFile(file, randomPrefix(3, 0), Map.of());
+        BadAdapterFiles.changeTensor(file, "prefix.layers.1.value", value -> value.get(":, :, 0:2, :"));
+        assertError(() -> PrefixFiles.read(file, manager, GEOMETRY, true), StandardErrorCode.SHAPE_MISMATCH,
+                "Tensor 'prefix.layers.1.value' of " + file + " is [1, 2, 2, 4]; this model needs (1, 2, 3, 4)");
+        writeLayerFile(file, randomPrefix(3, 0), Map.of("pos_mode", "middle"));
+        assertError(() -> PrefixFiles.read(file, manager, GEOMETRY, true), StandardErrorCode.MALFORMED_CHECKPOINT,
+                "has metadata pos_mode 'middle'; expected peft (real tokens numbered from P) or zero");
+        writeLayerFile(file, randomPrefix(32, 0), Map.of());
+        assertError(() -> PrefixFiles.read(file, manager, GEOMETRY, true), StandardErrorCode.INVALID_ARGUMENT,
+                "Prefix file " + file + " holds 32 virtual tokens");
+        assertThat(PrefixFiles.read(file, manager, GEOMETRY, false).length()).as("numbered from 0, a long prefix leaves every position").isEqualTo(32);
+    }
+
+    private static void writeLayerFile(Path file, LayerPrefixes prefix, Map<String, String> metadata) {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (int layer = 0; layer < prefix.layers().size(); layer++) {
+            tensors.put("prefix.layers." + layer + ".key", prefix.layers().get(layer).keys());
+            tensors.put("prefix.layers." + layer + ".value", prefix.layers().get(layer).values());
+        }
+        SafetensorsWriter.write(file, tensors, metadata);
+        tensors.values().forEach(NDArray::close);
     }
 
     private LayerPrefixes randomPrefix(int length, int offset) {

@@ -160,7 +160,8 @@ final class BartInputs {
             long last = next - 1;
             if (last >= config.maxPositions()) {
                 throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Position " + last + " is outside the model's " + config.maxPositions()
-                        + " positions: the " + stack + " input (" + (next - offset) + " tokens, numbered from " + offset + ") is too long");
+                        + " positions: the " + stack + " input (" + (next - offset) + " tokens, numbered from " + offset + ") is too long; shorten it"
+                        + (offset > 0 ? " or lower the adapter's virtual tokens (setting length, train's --prefix-length)" : ""));
             }
         }
         return positions;

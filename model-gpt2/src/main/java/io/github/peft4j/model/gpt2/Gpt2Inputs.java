@@ -133,9 +133,11 @@ final class Gpt2Inputs {
         for (long[] row : positions) {
             for (long position : row) {
                 if (position < 0 || position >= geometry.maxPositions()) {
+                    boolean adapter = virtualLength > 0 || hooks.positionOffset(Stack.DECODER) > 0;
                     throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "Position " + position + " is outside the model's "
                             + geometry.maxPositions() + " positions: the input (" + tokens + " tokens, " + virtualLength
-                            + " virtual, real tokens numbered from " + hooks.positionOffset(Stack.DECODER) + ") is too long");
+                            + " virtual input embeddings, real tokens numbered from " + hooks.positionOffset(Stack.DECODER) + ") is too long; shorten it"
+                            + (adapter ? " or lower the adapter's virtual tokens (setting length, train's --prefix-length)" : ""));
                 }
             }
         }
