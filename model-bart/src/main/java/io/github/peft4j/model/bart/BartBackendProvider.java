@@ -32,12 +32,14 @@ public final class BartBackendProvider implements BackendProvider {
     public ModelBackend load(Path modelDirectory, NDManager manager) {
         BartConfig config = BartConfig.read(modelDirectory);
         NDManager weightsManager = manager.newSubManager();
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
+        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory);
+        try {
             BartWeights weights = BartWeights.load(checkpoint, config, weightsManager);
-            return new BartBackend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
+            return new BartBackend(config, weightsManager, weights, checkpoint, HfTokenizers.fromModelDirectory(modelDirectory));
         }
         catch (RuntimeException e) {
             weightsManager.close();
+            checkpoint.close();
             throw e;
         }
     }

@@ -38,12 +38,14 @@ public final class Gpt2BackendProvider implements BackendProvider {
     public ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
         Gpt2Config config = Gpt2Config.read(modelDirectory);
         NDManager weightsManager = manager.newSubManager();
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
+        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory);
+        try {
             Gpt2Weights weights = Gpt2Weights.load(checkpoint, config, weightsManager, precision);
-            return new Gpt2Backend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
+            return new Gpt2Backend(config, weightsManager, weights, checkpoint, HfTokenizers.fromModelDirectory(modelDirectory));
         }
         catch (RuntimeException e) {
             weightsManager.close();
+            checkpoint.close();
             throw e;
         }
     }
