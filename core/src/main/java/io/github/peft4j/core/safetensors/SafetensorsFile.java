@@ -292,7 +292,9 @@ public final class SafetensorsFile implements AutoCloseable {
                 case F16 -> manager.create(widenHalf(bytes.asShortBuffer(), false), info.shape(), dtype.loadedAs());
                 case BF16 -> manager.create(widenHalf(bytes.asShortBuffer(), true), info.shape(), dtype.loadedAs());
                 default -> {
-                    backsArrays |= privateMappingAllowed;
+                    if (privateMappingAllowed) {
+                        backsArrays = true;
+                    }
                     yield manager.create(bytes, info.shape(), dtype.loadedAs());
                 }
             };
