@@ -48,6 +48,25 @@ public final class ConfigJson {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Model directory " + modelDirectory + " has no " + FILE_NAME
                     + "; point --model at a Hugging Face model directory");
         }
+        JsonNode json = readObject(file);
+        try {
+            return reader.apply(new ConfigJson(file, json));
+        }
+        catch (PeftException e) {
+            if (!e.getErrorCode().equals(StandardErrorCode.MALFORMED_CONFIG.toErrorCode())) {
+                throw e;
+            }
+            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A JSON file of a model directory (e.g. {@code generation_config.json}) that must hold one object.
+     *
+     * @throws PeftException {@link StandardErrorCode#MALFORMED_CONFIG} naming the file when it is not valid JSON (a
+     *     key twice included) or not an object; {@link StandardErrorCode#FILE_NOT_FOUND} when it cannot be read
+     */
+    public static JsonNode readObject(Path file) {
         JsonNode json;
         try {
             json = StrictJson.MAPPER.readTree(Files.readAllBytes(file));
@@ -62,15 +81,7 @@ public final class ConfigJson {
         if (json == null || !json.isObject()) {
             throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " must hold a JSON object");
         }
-        try {
-            return reader.apply(new ConfigJson(file, json));
-        }
-        catch (PeftException e) {
-            if (!e.getErrorCode().equals(StandardErrorCode.MALFORMED_CONFIG.toErrorCode())) {
-                throw e;
-            }
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + ": " + e.getMessage(), e);
-        }
+        return json;
     }
 
     /** The JSON object, for keys this class has no reader for. */
@@ -108,6 +119,11 @@ public final class ConfigJson {
 
     /** A token id: an integer {@code >= 0}, or {@code fallback} when absent or null. */
     public long tokenId(String key, long fallback) {
+        return tokenId(json, key, fallback);
+    }
+
+    /** {@link #tokenId(String, long)} of any JSON object, e.g. one of two files read with {@link #readObject}. */
+    public static long tokenId(JsonNode json, String key, long fallback) {
         JsonNode value = json.get(key);
         if (value == null || value.isNull()) {
             return fallback;

@@ -1,17 +1,12 @@
 package io.github.peft4j.model.bart;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.peft4j.core.io.IoErrors;
-import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -170,25 +165,6 @@ public record BartConfig(
         return json.toPrettyString();
     }
 
-    /** A JSON file of the model directory as a JSON object (duplicate keys are errors). */
-    static JsonNode readJson(Path file) {
-        JsonNode json;
-        try {
-            json = StrictJson.MAPPER.readTree(Files.readAllBytes(file));
-        }
-        catch (JsonProcessingException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")", e);
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read " + file + " (" + IoErrors.describe(e) + ")", e);
-        }
-        if (json == null || !json.isObject()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " must hold a JSON object");
-        }
-        return json;
-    }
-
     private static void requireFlag(ConfigJson json, String key, boolean required, String why) {
         if (json.bool(key, required) != required) {
             throw invalid("\"" + key + "\" is " + !required + ": " + why);
@@ -200,17 +176,6 @@ public record BartConfig(
             throw invalid(String.format(Locale.ROOT, "\"%s\" must be an integer, got %s", key, value));
         }
         return value.asInt();
-    }
-
-    static long tokenId(JsonNode json, String key, long fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
-            throw invalid(String.format(Locale.ROOT, "\"%s\" must be a token id (an integer >= 0), got %s", key, value));
-        }
-        return value.asLong();
     }
 
     private static void checkToken(String key, long id, int vocabSize) {
