@@ -12,11 +12,13 @@ import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.RandomModelShape;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -103,6 +105,26 @@ final class TestBartBadModelFiles {
             assertChangedOnDisk(() -> backend.forward(ForwardInput.of(pass.create(new long[][] {{0, 5, 2}})), AdapterHooks.NONE));
             assertChangedOnDisk(() -> backend.tokenEmbeddings(pass.create(new long[] {1})));
         }
+    }
+
+    @Test
+    void randomModelsTooBigToBuildAreRefusedFromTheirSizesAlone() {
+        Path out = directory.resolve("random");
+        BartBackendProvider provider = new BartBackendProvider();
+        RandomModelShape manyLayers = new RandomModelShape("tiny", OptionalInt.of(100_000_000), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.empty());
+        RandomModelShape hugeHidden = new RandomModelShape("tiny", OptionalInt.empty(), OptionalInt.of(1 << 30), OptionalInt.of(1),
+                OptionalInt.empty(), OptionalInt.empty());
+
+        assertThatThrownBy(() -> provider.writeRandomModel(out, manyLayers, 1, manager))
+                .isInstanceOfSatisfying(PeftException.class,
+                        e -> assertThat(e.getErrorCode()).isEqualTo(StandardErrorCode.OUT_OF_MEMORY.toErrorCode()))
+                .hasMessageContainingAll("random bart", "parameters", "more than this machine's");
+        assertThatThrownBy(() -> provider.writeRandomModel(out, hugeHidden, 1, manager))
+                .isInstanceOfSatisfying(PeftException.class,
+                        e -> assertThat(e.getErrorCode()).isEqualTo(StandardErrorCode.OUT_OF_MEMORY.toErrorCode()))
+                .hasMessageContainingAll("4 * 1,073,741,824");
+        assertThat(out).doesNotExist();
     }
 
     private void assertChangedOnDisk(ThrowingCallable call) {

@@ -14,10 +14,12 @@ import io.github.peft4j.spi.DecodingState;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.spi.RandomModelShape;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -146,6 +148,30 @@ final class TestGpt2BadModelFiles {
 
             assertChangedOnDisk(() -> state.append(pass.create(new long[] {4})));
         }
+    }
+
+    @Test
+    void randomModelsTooBigToBuildAreRefusedFromTheirSizesAlone() {
+        Path out = directory.resolve("random");
+        Gpt2BackendProvider provider = new Gpt2BackendProvider();
+        RandomModelShape manyLayers = new RandomModelShape("tiny", OptionalInt.of(2_000_000_000), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.empty());
+        RandomModelShape hugeVocabulary = new RandomModelShape("tiny", OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.of(2_000_000_000), OptionalInt.empty());
+        RandomModelShape hugeHidden = new RandomModelShape("tiny", OptionalInt.empty(), OptionalInt.of(1 << 30), OptionalInt.of(1),
+                OptionalInt.empty(), OptionalInt.empty());
+
+        assertOutOfMemory(() -> provider.writeRandomModel(out, manyLayers, 1, manager), "parameters", "more than this machine's");
+        assertOutOfMemory(() -> provider.writeRandomModel(out, hugeVocabulary, 1, manager), "'wte.weight'", "128,000,000,000 elements");
+        assertOutOfMemory(() -> provider.writeRandomModel(out, hugeHidden, 1, manager), "4 * 1,073,741,824");
+        assertThat(out).doesNotExist();
+    }
+
+    private static void assertOutOfMemory(ThrowingCallable call, String... fragments) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(PeftException.class,
+                        e -> assertThat(e.getErrorCode()).isEqualTo(StandardErrorCode.OUT_OF_MEMORY.toErrorCode()))
+                .hasMessageContainingAll(fragments);
     }
 
     private ModelBackend load() {
