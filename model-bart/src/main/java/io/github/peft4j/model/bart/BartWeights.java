@@ -152,7 +152,6 @@ final class BartWeights {
         ConfigJson.requireSize(checkpoint, "max_position_embeddings", config.maxPositions(), prefix + "encoder.embed_positions.weight", 0,
                 BartConfig.POSITION_OFFSET);
         Map<String, Shape> expected = expectedShapes(config);
-
         // Where each weight is stored; checked before anything is loaded, so that a bad checkpoint fails early.
         Map<String, String> stored = new LinkedHashMap<>();
         expected.forEach((name, shape) -> {

@@ -136,8 +136,8 @@ final class Gpt2Backend implements ModelBackend {
                         "Token id " + id + " is outside the model's vocabulary [0, " + geometry().vocabSize() + ")");
             }
         }
-        NDArray index = tokenIds.getManager().create(ids, tokenIds.getShape());
         requireWeightsUnchanged();
+        NDArray index = tokenIds.getManager().create(ids, tokenIds.getShape());
         return transformer.tokenEmbeddings(index).stopGradient();
     }
 
