@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.IoErrors;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
@@ -14,35 +15,48 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * An open safetensors file whose header has been validated. Tensors are memory-mapped on {@link #load}: with a
  * private (copy-on-write) mapping when the file can be opened for writing, so that in-place ops on the array
  * never reach the file; otherwise the bytes are copied, since PyTorch crashes on writes to a read-only mapping.
+ *
+ * <p>A mapped array reads the file's pages as it is used: if the file is truncated meanwhile, native code touching
+ * a page past the new end gets SIGBUS and the JVM aborts. {@link #requireUnchanged()} tells, cheaply, whether the
+ * file still is what was opened; callers run it between uses of the arrays (see {@link SafetensorsCheckpoint}).
  */
 public final class SafetensorsFile implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER_BYTES = 100L << 20;
+    private static final String METADATA = "__metadata__";
 
     private final Path path;
+    private final FileStamp stamp;
     private final FileChannel channel;
     private final boolean privateMappingAllowed;
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
+    /** Whether an array handed out reads this file's pages (a mapping), so that the file must stay as it is. */
+    private volatile boolean backsArrays;
 
-    private SafetensorsFile(Path path, FileChannel channel, boolean privateMappingAllowed, long dataStart,
+    private SafetensorsFile(Path path, FileStamp stamp, FileChannel channel, boolean privateMappingAllowed, long dataStart,
             Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         this.path = path;
+        this.stamp = stamp;
         this.channel = channel;
         this.privateMappingAllowed = privateMappingAllowed;
         this.dataStart = dataStart;
@@ -53,7 +67,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Opens {@code path} and validates its header against the file's size. */
     public static SafetensorsFile open(Path path) {
         if (!Files.isRegularFile(path)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Checkpoint file " + path + " does not exist");
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Checkpoint file " + path + " does not exist or is not a file");
         }
         boolean writable = Files.isWritable(path);
         FileChannel channel = null;
@@ -71,7 +85,8 @@ public final class SafetensorsFile implements AutoCloseable {
                 channel = FileChannel.open(path, StandardOpenOption.READ);
             }
             catch (IOException e) {
-                throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read checkpoint file " + path + ": " + e, e);
+                throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read checkpoint file " + path + " (" + IoErrors.describe(e)
+                        + "); check that it is readable", e);
             }
         }
         try {
@@ -85,6 +100,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private static SafetensorsFile readHeader(Path path, FileChannel channel, boolean writable) {
         try {
+            FileStamp stamp = FileStamp.of(path);
             long size = channel.size();
             if (size < 8) {
                 throw malformed(path, "it has " + size + " bytes, fewer than the 8-byte header length; the file is truncated or not safetensors");
@@ -99,28 +115,40 @@ public final class SafetensorsFile implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8);
             long dataStart = 8 + headerLength;
-            JsonNode root = parseJson(path, new String(header.array(), StandardCharsets.UTF_8));
+            JsonNode root = parseJson(path, header.flip());
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> fields = root.fields(); fields.hasNext();) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                if (field.getKey().equals("__metadata__")) {
-                    field.getValue().fields().forEachRemaining(entry -> metadata.put(entry.getKey(), entry.getValue().asText()));
+            for (Map.Entry<String, JsonNode> field : root.properties()) {
+                if (field.getKey().equals(METADATA)) {
+                    readMetadata(path, field.getValue(), metadata);
                 }
                 else {
                     tensors.put(field.getKey(), tensorInfo(path, field.getKey(), field.getValue(), size - dataStart));
                 }
             }
-            return new SafetensorsFile(path, channel, writable, dataStart, tensors, metadata);
+            requireDisjoint(path, tensors.values());
+            return new SafetensorsFile(path, stamp, channel, writable, dataStart, tensors, metadata);
         }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Cannot read checkpoint file " + path + ": " + e, e);
+            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Cannot read checkpoint file " + path + " (" + IoErrors.describe(e)
+                    + "); check that it is readable", e);
         }
     }
 
-    private static JsonNode parseJson(Path path, String header) {
+    private static JsonNode parseJson(Path path, ByteBuffer header) {
+        String text;
         try {
-            JsonNode root = JSON.readTree(header);
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(header)
+                    .toString();
+        }
+        catch (CharacterCodingException e) {
+            throw malformed(path, "its header is not valid UTF-8; the file is corrupt or not safetensors");
+        }
+        try {
+            JsonNode root = StrictJson.MAPPER.readTree(text);
             if (root == null || !root.isObject()) {
                 throw malformed(path, "its header is not a JSON object");
             }
@@ -131,7 +159,22 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    private static void readMetadata(Path path, JsonNode node, Map<String, String> metadata) {
+        if (!node.isObject()) {
+            throw malformed(path, "its " + METADATA + " is not an object of strings");
+        }
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            if (!entry.getValue().isTextual()) {
+                throw malformed(path, "its " + METADATA + " entry '" + entry.getKey() + "' is " + entry.getValue() + ", not a string");
+            }
+            metadata.put(entry.getKey(), entry.getValue().textValue());
+        }
+    }
+
     private static TensorInfo tensorInfo(Path path, String name, JsonNode entry, long dataSize) {
+        if (!entry.isObject()) {
+            throw malformed(path, "tensor '" + name + "' is described by " + entry.getNodeType() + ", not an object with dtype, shape and data_offsets");
+        }
         JsonNode dtypeNode = entry.get("dtype");
         JsonNode shapeNode = entry.get("shape");
         JsonNode offsets = entry.get("data_offsets");
@@ -140,31 +183,70 @@ public final class SafetensorsFile implements AutoCloseable {
             throw malformed(path, "tensor '" + name + "' lacks a dtype, shape or two data_offsets");
         }
         long[] dims = new long[shapeNode.size()];
+        long elements = 1;
         for (int i = 0; i < dims.length; i++) {
             JsonNode dim = shapeNode.get(i);
-            if (!dim.canConvertToLong() || dim.asLong() < 0) {
-                throw malformed(path, "tensor '" + name + "' has an invalid shape " + shapeNode);
+            if (!isCount(dim)) {
+                throw malformed(path, "tensor '" + name + "' has shape " + shapeNode + ", whose sizes must be integers >= 0");
             }
-            dims[i] = dim.asLong();
+            dims[i] = dim.longValue();
+            if (elements >= 0) {
+                elements = multiplyOrNegative(elements, dims[i]);
+            }
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
-        if (begin < 0 || end < begin) {
-            throw malformed(path, "tensor '" + name + "' has invalid data_offsets " + offsets);
+        if (elements < 0) {
+            throw malformed(path, "tensor '" + name + "' has shape " + shapeNode + ", whose element count overflows 64 bits");
         }
+        if (!isCount(offsets.get(0)) || !isCount(offsets.get(1)) || offsets.get(1).longValue() < offsets.get(0).longValue()) {
+            throw malformed(path, "tensor '" + name + "' has data_offsets " + offsets + "; they must be two integers begin <= end, >= 0");
+        }
+        long begin = offsets.get(0).longValue();
+        long end = offsets.get(1).longValue();
         if (end > dataSize) {
             throw malformed(path, "tensor '" + name + "' ends at byte " + end + " of the data section, which has only " + dataSize
                     + " bytes; the file is truncated (download or copy it again)");
         }
-        Shape shape = new Shape(dims);
         String dtype = dtypeNode.asText();
-        SafetensorsDtype.parse(dtype).ifPresent(known -> {
-            if (shape.size() * known.bytes() != end - begin) {
-                throw malformed(path, "tensor '" + name + "' is " + dtype + " " + shape + " (" + shape.size() * known.bytes()
-                        + " bytes) but its data_offsets span " + (end - begin) + " bytes");
+        Optional<SafetensorsDtype> known = SafetensorsDtype.parse(dtype);
+        if (known.isPresent()) {
+            long bytes = multiplyOrNegative(elements, known.get().bytes());
+            if (bytes != end - begin) {
+                throw malformed(path, "tensor '" + name + "' is " + dtype + " " + shapeNode + " ("
+                        + (bytes < 0 ? "more bytes than fit in 64 bits" : bytes + " bytes") + ") but its data_offsets span " + (end - begin) + " bytes");
             }
-        });
-        return new TensorInfo(name, dtype, shape, begin, end);
+        }
+        return new TensorInfo(name, dtype, new Shape(dims), begin, end);
+    }
+
+    /** An integer JSON number {@code >= 0} that fits a long (not 2.5, not "3", not 1e30). */
+    private static boolean isCount(JsonNode node) {
+        return node.isIntegralNumber() && node.canConvertToLong() && node.longValue() >= 0;
+    }
+
+    /** {@code a * b} for {@code a, b >= 0}, or -1 when the product overflows a long. */
+    private static long multiplyOrNegative(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        }
+        catch (ArithmeticException overflow) {
+            return -1;
+        }
+    }
+
+    /** Refuses tensors whose bytes overlap: each byte of the data section belongs to one tensor at most. */
+    private static void requireDisjoint(Path path, Collection<TensorInfo> tensors) {
+        List<TensorInfo> byOffset = tensors.stream()
+                .filter(info -> info.byteLength() > 0)
+                .sorted(Comparator.comparingLong(TensorInfo::begin))
+                .toList();
+        for (int i = 1; i < byOffset.size(); i++) {
+            TensorInfo previous = byOffset.get(i - 1);
+            TensorInfo next = byOffset.get(i);
+            if (next.begin() < previous.end()) {
+                throw malformed(path, "tensors '" + previous.name() + "' (bytes " + previous.begin() + " to " + previous.end() + ") and '"
+                        + next.name() + "' (bytes " + next.begin() + " to " + next.end() + ") overlap in the data section");
+            }
+        }
     }
 
     public Path path() {
@@ -209,13 +291,31 @@ public final class SafetensorsFile implements AutoCloseable {
             NDArray array = switch (dtype) {
                 case F16 -> manager.create(widenHalf(bytes.asShortBuffer(), false), info.shape(), dtype.loadedAs());
                 case BF16 -> manager.create(widenHalf(bytes.asShortBuffer(), true), info.shape(), dtype.loadedAs());
-                default -> manager.create(bytes, info.shape(), dtype.loadedAs());
+                default -> {
+                    if (privateMappingAllowed) {
+                        backsArrays = true;
+                    }
+                    yield manager.create(bytes, info.shape(), dtype.loadedAs());
+                }
             };
             array.setName(name);
             return array;
         }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Cannot read tensor '" + name + "' of " + path + ": " + e, e);
+            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, "Cannot read tensor '" + name + "' of " + path + " ("
+                    + IoErrors.describe(e) + ")", e);
+        }
+    }
+
+    /**
+     * Throws {@link StandardErrorCode#MALFORMED_CHECKPOINT} if the file has changed on disk (size, modification time,
+     * or another file now at its path) since it was opened, while arrays loaded from it still read its pages. A
+     * stat of the path: cheap enough to run before every forward pass. Works after {@link #close()} too, since the
+     * arrays outlive the channel.
+     */
+    public void requireUnchanged() {
+        if (backsArrays) {
+            stamp.requireUnchanged();
         }
     }
 

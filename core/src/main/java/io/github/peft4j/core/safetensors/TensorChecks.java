@@ -20,6 +20,14 @@ public final class TensorChecks {
         if (!type.isFloating() || values.isEmpty()) {
             return;
         }
+        // One read-only pass decides for almost every tensor: a sum is finite only if every element is (NaN and
+        // infinity propagate through addition). A non-finite sum may still be an overflow of finite values, so
+        // only then does the exact element-wise check run.
+        try (NDArray sum = values.sum()) {
+            if (Double.isFinite(sum.toType(DataType.FLOAT64, false).getDouble())) {
+                return;
+            }
+        }
         try (NDArray nan = values.isNaN(); NDArray infinite = values.isInfinite(); NDArray bad = nan.logicalOr(infinite);
                 NDArray any = bad.any()) {
             if (!any.getBoolean()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,11 +104,9 @@ final class ByteLevelBpe {
         return merges;
     }
 
-    /** Every id the vocabulary assigns. */
-    BitSet ids() {
-        BitSet ids = new BitSet();
-        vocab.values().forEach(ids::set);
-        return ids;
+    /** Every id the vocabulary assigns, ascending (the vocabulary is ordered by id). */
+    int[] ids() {
+        return vocab.values().stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**

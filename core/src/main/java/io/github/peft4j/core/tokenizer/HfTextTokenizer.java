@@ -6,7 +6,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
-import java.util.BitSet;
+import java.util.Arrays;
 
 /**
  * A model directory's tokenizer on Hugging Face's {@code tokenizers} library (through DJL): exact ids, no special
@@ -18,10 +18,11 @@ import java.util.BitSet;
  */
 public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
-    private final BitSet knownIds;
+    /** Ascending and distinct: a sparse vocabulary (ids up to 2^31) costs memory for its entries only. */
+    private final int[] knownIds;
     private final String source;
 
-    HfTextTokenizer(HuggingFaceTokenizer tokenizer, BitSet knownIds, String source) {
+    HfTextTokenizer(HuggingFaceTokenizer tokenizer, int[] knownIds, String source) {
         this.tokenizer = tokenizer;
         this.knownIds = knownIds;
         this.source = source;
@@ -44,10 +45,10 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         requireNonNull(ids, "ids");
         for (int i = 0; i < ids.length; i++) {
             long id = ids[i];
-            if (id < 0 || id >= knownIds.length() || !knownIds.get((int) id)) {
+            if (id < 0 || id > Integer.MAX_VALUE || Arrays.binarySearch(knownIds, (int) id) < 0) {
                 throw new PeftException(StandardErrorCode.INVALID_ARGUMENT,
                         "Token id " + id + " at position " + i + " is not in the vocabulary of " + source + " ("
-                                + knownIds.cardinality() + " ids, the largest " + (knownIds.length() - 1)
+                                + knownIds.length + " ids, the largest " + knownIds[knownIds.length - 1]
                                 + "). Decode only ids produced by this model's tokenizer or head.");
             }
         }

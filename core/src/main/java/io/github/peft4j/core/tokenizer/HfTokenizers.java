@@ -3,12 +3,10 @@ package io.github.peft4j.core.tokenizer;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.IoErrors;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.ByteArrayInputStream;
@@ -22,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,10 +44,6 @@ public final class HfTokenizers {
             "addSpecialTokens", "false",
             "truncation", "false",
             "padding", "false");
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final String VERSION_HEADER = "#version";
 
     private HfTokenizers() {}
@@ -89,7 +83,7 @@ public final class HfTokenizers {
         ByteLevelBpe bpe = readByteLevelBpe(vocabJson, mergesTxt);
         byte[] json;
         try {
-            json = JSON.writeValueAsBytes(bpe.toTokenizerJson());
+            json = StrictJson.MAPPER.writeValueAsBytes(bpe.toTokenizerJson());
         }
         catch (JsonProcessingException e) {
             throw new IllegalStateException("Serialising an in-memory JSON tree failed", e);
@@ -104,17 +98,19 @@ public final class HfTokenizers {
             throw malformed(file, "expected a JSON object, found " + root.getNodeType());
         }
         JsonNode vocab = root.path("model").path("vocab");
-        BitSet ids = new BitSet();
+        TreeSet<Integer> ids = new TreeSet<>();
         if (vocab.isObject()) {
             for (JsonNode id : vocab) {
                 if (!id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0) {
                     throw malformed(file, "model.vocab has id " + id + "; ids must be non-negative integers");
                 }
-                ids.set(id.intValue());
+                ids.add(id.intValue());
             }
         }
         else if (vocab.isArray()) {
-            ids.set(0, vocab.size());
+            for (int id = 0; id < vocab.size(); id++) {
+                ids.add(id);
+            }
         }
         else {
             throw malformed(file, "it has no model.vocab (object of token to id, or list of pieces)");
@@ -128,12 +124,12 @@ public final class HfTokenizers {
             if (!id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0) {
                 throw malformed(file, "added token " + token + " has no non-negative integer id");
             }
-            ids.set(id.intValue());
+            ids.add(id.intValue());
         }
         if (ids.isEmpty()) {
             throw malformed(file, "the vocabulary has no tokens");
         }
-        return load(bytes, ids, file.toString());
+        return load(bytes, ids.stream().mapToInt(Integer::intValue).toArray(), file.toString());
     }
 
     private static ByteLevelBpe readByteLevelBpe(Path vocabJson, Path mergesTxt) {
@@ -164,7 +160,7 @@ public final class HfTokenizers {
         return ByteLevelBpe.of(vocab, merges);
     }
 
-    private static HfTextTokenizer load(byte[] tokenizerJson, BitSet ids, String source) {
+    private static HfTextTokenizer load(byte[] tokenizerJson, int[] ids, String source) {
         HuggingFaceTokenizer tokenizer;
         try (InputStream in = new ByteArrayInputStream(tokenizerJson)) {
             // What newInstance(Path, options) does after opening the file; no temporary file is needed.
@@ -190,13 +186,14 @@ public final class HfTokenizers {
             return Files.readAllBytes(file);
         }
         catch (IOException e) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read " + file + ": " + e, e);
+            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read tokenizer file " + file + " (" + IoErrors.describe(e)
+                    + "); check that it is a readable file", e);
         }
     }
 
     private static JsonNode parseJson(Path file, byte[] bytes) {
         try {
-            JsonNode root = JSON.readTree(bytes);
+            JsonNode root = StrictJson.MAPPER.readTree(bytes);
             if (root == null || root.isMissingNode()) {
                 throw malformed(file, "the file is empty");
             }

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /** Hand-made safetensors files for tests: arbitrary headers, and half-precision data DJL cannot write. */
@@ -26,6 +28,45 @@ public final class SafetensorsFixtures {
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sets element {@code index} of the F32 tensor {@code tensor} of {@code file} to {@code value}, in place. */
+    public static void overwriteFloat(Path file, String tensor, long index, float value) {
+        TensorInfo info;
+        try (SafetensorsFile read = SafetensorsFile.open(file)) {
+            info = read.info(tensor);
+        }
+        if (!info.dtype().equals("F32") || index >= info.shape().size()) {
+            throw new IllegalArgumentException(tensor + " is " + info.dtype() + " " + info.shape());
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long at = dataStart(file) + info.begin() + 4 * index;
+            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).flip(), at);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Cuts {@code file} to {@code size} bytes in place (same inode), as a user who overwrites a model file while a run
+     * has it mapped would: the mapping's pages past the new end then raise SIGBUS when touched.
+     */
+    public static void truncateInPlace(Path file, long size) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long dataStart(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(length, 0);
+            return 8 + length.flip().getLong();
         }
     }
 

@@ -34,4 +34,11 @@ final class TestTensorChecks {
                 .isInstanceOf(PeftException.class)
                 .hasMessageContaining("w holds 1 non-finite");
     }
+
+    @Test
+    void finiteValuesWhoseSumOverflowsPass() {
+        NDManager manager = ARRAYS.manager();
+        float[] huge = {Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MAX_VALUE};
+        assertThatCode(() -> TensorChecks.requireFinite(manager.create(huge), "t")).doesNotThrowAnyException();
+    }
 }

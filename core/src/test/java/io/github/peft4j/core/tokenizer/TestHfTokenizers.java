@@ -271,6 +271,51 @@ final class TestHfTokenizers {
     }
 
     @Test
+    void tokenizerJsonOfTheWrongStructureNamesTheFile() throws IOException {
+        Path file = temp.resolve(TokenizerFiles.TOKENIZER_JSON);
+
+        Files.writeString(file, "[]");
+        assertMalformed(file, "expected a JSON object");
+        Files.writeString(file, "{\"model\": []}");
+        assertMalformed(file, "no model.vocab");
+        Files.writeString(file, "{\"model\": {\"vocab\": {\"a\": -1}}}");
+        assertMalformed(file, "model.vocab has id -1");
+        writeGpt2HubStyleTokenizerJson(temp, root -> root.put("added_tokens", 5));
+        assertMalformed(file, "added_tokens is not a list");
+        writeGpt2HubStyleTokenizerJson(temp, root -> ((ObjectNode) root.get("model")).put("merges", 5));
+        assertMalformed(file, "rejected");
+        writeGpt2HubStyleTokenizerJson(temp, root -> root.remove("model"));
+        assertMalformed(file, "no model.vocab");
+    }
+
+    @Test
+    void aTokenizerFileThatCannotBeReadIsNamedWithoutJavaNames() throws IOException {
+        Files.createDirectory(temp.resolve(TokenizerFiles.TOKENIZER_JSON));
+
+        assertThatThrownBy(() -> HfTokenizers.fromModelDirectory(temp))
+                .isInstanceOfSatisfying(PeftException.class, e -> assertThat(e.getErrorCode())
+                        .isEqualTo(StandardErrorCode.FILE_NOT_FOUND.toErrorCode()))
+                .hasMessageContaining(temp.resolve(TokenizerFiles.TOKENIZER_JSON).toString())
+                .hasMessageNotContaining("java.");
+    }
+
+    @Test
+    void aSparseVocabularyWithHugeIdsCostsMemoryForItsEntriesOnly() throws IOException {
+        // As a BitSet the id 2147483647 alone would take 256 MB.
+        Path dir = gpt2Directory();
+        Map<String, Integer> vocab = new LinkedHashMap<>(Gpt2StyleVocabulary.vocab());
+        vocab.put(END_OF_TEXT, Integer.MAX_VALUE);
+        Files.writeString(dir.resolve(TokenizerFiles.VOCAB_JSON), JSON.writeValueAsString(vocab));
+
+        try (HfTextTokenizer tokenizer = HfTokenizers.fromModelDirectory(dir).orElseThrow()) {
+            assertThat(tokenizer.encode("<|endoftext|>")).containsExactly(Integer.MAX_VALUE);
+            assertThatThrownBy(() -> tokenizer.decode(new long[] {Integer.MAX_VALUE - 1L}))
+                    .isInstanceOf(PeftException.class)
+                    .hasMessageContaining("the largest " + Integer.MAX_VALUE);
+        }
+    }
+
+    @Test
     void onlyOneOfVocabAndMergesIsMalformed() throws IOException {
         Path dir = gpt2Directory();
         Files.delete(dir.resolve(TokenizerFiles.MERGES_TXT));

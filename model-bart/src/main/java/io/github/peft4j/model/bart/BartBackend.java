@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTextTokenizer;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -36,12 +37,16 @@ final class BartBackend implements ModelBackend {
     private final NDManager manager;
     private final BartWeights weights;
     private final BartTransformer transformer;
+    /** Open while the weights read its mapped pages; checked before every use of them. */
+    private final SafetensorsCheckpoint checkpoint;
     private final Optional<HfTextTokenizer> tokenizer;
 
-    BartBackend(BartConfig config, NDManager manager, BartWeights weights, Optional<HfTextTokenizer> tokenizer) {
+    BartBackend(BartConfig config, NDManager manager, BartWeights weights, SafetensorsCheckpoint checkpoint,
+            Optional<HfTextTokenizer> tokenizer) {
         this.config = config;
         this.manager = manager;
         this.weights = weights;
+        this.checkpoint = checkpoint;
         this.transformer = new BartTransformer(config, weights);
         this.tokenizer = tokenizer;
     }
@@ -165,6 +170,7 @@ final class BartBackend implements ModelBackend {
                         + config.vocabSize() + ")");
             }
         }
+        requireWeightsUnchanged();
         try (NDArray index = tokenIds.getManager().create(ids, tokenIds.getShape())) {
             return transformer.tokenEmbeddings(index).stopGradient();
         }
@@ -183,12 +189,21 @@ final class BartBackend implements ModelBackend {
 
     /** The encoder over the batch's source, with its prefixes. */
     BartTransformer.EncoderPass encode(NDManager pass, BartInputs inputs, BartTransformer.Scalars scalars) {
+        requireWeightsUnchanged();
         int source = inputs.sourceLength();
         NDArray ids = pass.create(flatten(inputs.encoderIds), new Shape(inputs.batch, source));
         NDArray rows = pass.create(tableRows(inputs.encoderPositions), new Shape(inputs.batch, source));
         NDArray hidden = transformer.embed(weights.encoder, ids, rows, scalars);
         NDArray mask = paddingMask(pass, inputs.encoderMask, inputs.encoderPrefix.length());
         return transformer.encode(hidden, mask, inputs.encoderPrefix, scalars);
+    }
+
+    /**
+     * Refuses to go on when the checkpoint file the weights are mapped from has changed on disk: native code reading
+     * a page of a truncated file would abort the JVM. Run before every pass over the weights.
+     */
+    void requireWeightsUnchanged() {
+        checkpoint.requireUnchanged();
     }
 
     /** The decoder over the batch's whole decoder input, with its prefixes and the encoder's keys/values. */
@@ -261,5 +276,6 @@ final class BartBackend implements ModelBackend {
     public void close() {
         tokenizer.ifPresent(HfTextTokenizer::close);
         manager.close();
+        checkpoint.close();
     }
 }

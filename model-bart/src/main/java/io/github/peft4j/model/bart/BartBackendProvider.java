@@ -1,6 +1,7 @@
 package io.github.peft4j.model.bart;
 
 import ai.djl.ndarray.NDManager;
+import io.github.peft4j.core.model.RandomModelSizes;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
 import io.github.peft4j.spi.BackendProvider;
@@ -32,12 +33,14 @@ public final class BartBackendProvider implements BackendProvider {
     public ModelBackend load(Path modelDirectory, NDManager manager) {
         BartConfig config = BartConfig.read(modelDirectory);
         NDManager weightsManager = manager.newSubManager();
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
+        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory);
+        try {
             BartWeights weights = BartWeights.load(checkpoint, config, weightsManager);
-            return new BartBackend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
+            return new BartBackend(config, weightsManager, weights, checkpoint, HfTokenizers.fromModelDirectory(modelDirectory));
         }
         catch (RuntimeException e) {
             weightsManager.close();
+            checkpoint.close();
             throw e;
         }
     }
@@ -51,7 +54,7 @@ public final class BartBackendProvider implements BackendProvider {
         BartConfig preset = BartCheckpoints.preset(shape.preset());
         int hidden = shape.hiddenSize().orElse(preset.hiddenSize());
         int layers = shape.layers().orElse(preset.encoderLayers());
-        int ffn = shape.hiddenSize().isPresent() ? 4 * hidden : preset.encoderFfnSize();
+        int ffn = shape.hiddenSize().isPresent() ? RandomModelSizes.feedForwardWidth(NAME, hidden) : preset.encoderFfnSize();
         BartConfig config = new BartConfig(shape.vocabSize().orElse(preset.vocabSize()), shape.positions().orElse(preset.maxPositions()), hidden,
                 layers, shape.layers().orElse(preset.decoderLayers()), shape.heads().orElse(preset.heads()), ffn, ffn, preset.activation(),
                 preset.scaleEmbedding(), true, preset.padTokenId(), preset.bosTokenId(), preset.eosTokenId(), preset.decoderStartTokenId());

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.model.RandomModelSizes;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.PeftException;
@@ -45,6 +46,8 @@ public final class BartCheckpoints {
 
     /** Writes a seeded random checkpoint of {@code config} into {@code directory}; equal seeds give equal files. */
     public static void writeRandom(Path directory, BartConfig config, long seed, NDManager manager) {
+        RandomModelSizes.requireBuildable(BartBackendProvider.NAME, new int[] {config.encoderLayers(), config.decoderLayers()},
+                layers -> BartWeights.expectedShapes(withLayers(config, layers[0], layers[1])));
         Random random = new Random(seed);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try (NDManager scratch = manager.newSubManager()) {
@@ -72,6 +75,12 @@ public final class BartCheckpoints {
             }
             writeDirectory(directory, config, tensors);
         }
+    }
+
+    private static BartConfig withLayers(BartConfig config, int encoderLayers, int decoderLayers) {
+        return new BartConfig(config.vocabSize(), config.maxPositions(), config.hiddenSize(), encoderLayers, decoderLayers, config.heads(),
+                config.encoderFfnSize(), config.decoderFfnSize(), config.activation(), config.scaleEmbedding(), config.tieWordEmbeddings(),
+                config.padTokenId(), config.bosTokenId(), config.eosTokenId(), config.decoderStartTokenId());
     }
 
     private static float[] gaussian(Random random, int size, double std) {

@@ -3,11 +3,10 @@ package io.github.peft4j.model.bart;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -45,7 +44,7 @@ public record BartConfig(
         long bosTokenId,
         long eosTokenId,
         long decoderStartTokenId) {
-    public static final String FILE_NAME = "config.json";
+    public static final String FILE_NAME = ConfigJson.FILE_NAME;
     /** BART's learned positions are looked up at {@code position + 2} (a fairseq legacy). */
     public static final int POSITION_OFFSET = 2;
     /** {@code nn.LayerNorm}'s default: BART has no configuration key for it. */
@@ -84,50 +83,43 @@ public record BartConfig(
         return new ModelGeometry("bart", encoderLayers, decoderLayers, heads, headDim(), hiddenSize, vocabSize, maxPositions);
     }
 
-    /** Reads {@code config.json} of a model directory. */
+    /** Reads {@code config.json} of a model directory, checking every key's type and range. */
     public static BartConfig read(Path modelDirectory) {
-        Path file = modelDirectory.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Model directory " + modelDirectory + " has no " + FILE_NAME
-                    + "; point --model at a Hugging Face model directory");
-        }
-        JsonNode json = readJson(file);
-        try {
-            String modelType = json.path("model_type").asText("bart");
-            if (!modelType.equals("bart")) {
-                throw invalid("model_type is '" + modelType + "', not 'bart'");
-            }
+        return ConfigJson.read(modelDirectory, json -> {
+            json.requireModelType("bart");
             requireFlag(json, "normalize_before", false, "pre-LayerNorm models (mBART style) are not supported");
             requireFlag(json, "add_final_layer_norm", false, "a final LayerNorm per stack (mBART style) is not supported");
             requireFlag(json, "static_position_embeddings", false, "sinusoidal positions are not supported");
             requireFlag(json, "add_bias_logits", false, "it is not supported");
             requireFlag(json, "normalize_embedding", true, "BART always normalises its embeddings");
-            int encoderHeads = requiredInt(json, "encoder_attention_heads");
-            int decoderHeads = requiredInt(json, "decoder_attention_heads");
+            int encoderHeads = json.size("encoder_attention_heads");
+            int decoderHeads = json.size("decoder_attention_heads");
             if (encoderHeads != decoderHeads) {
                 throw invalid("encoder_attention_heads (" + encoderHeads + ") and decoder_attention_heads (" + decoderHeads
                         + ") differ, which peft4j does not support");
             }
+            int maxPositions = json.size("max_position_embeddings");
+            if (maxPositions > Integer.MAX_VALUE - POSITION_OFFSET) {
+                throw invalid("\"max_position_embeddings\" is " + maxPositions + "; with BART's " + POSITION_OFFSET
+                        + " extra rows the position table would exceed " + Integer.MAX_VALUE + " rows");
+            }
             return new BartConfig(
-                    requiredInt(json, "vocab_size"),
-                    requiredInt(json, "max_position_embeddings"),
-                    requiredInt(json, "d_model"),
-                    requiredInt(json, "encoder_layers"),
-                    requiredInt(json, "decoder_layers"),
+                    json.size("vocab_size"),
+                    maxPositions,
+                    json.size("d_model"),
+                    json.size("encoder_layers"),
+                    json.size("decoder_layers"),
                     encoderHeads,
-                    requiredInt(json, "encoder_ffn_dim"),
-                    requiredInt(json, "decoder_ffn_dim"),
-                    text(json, "activation_function", "gelu"),
-                    bool(json, "scale_embedding", false),
-                    bool(json, "tie_word_embeddings", true),
-                    tokenId(json, "pad_token_id", 1),
-                    tokenId(json, "bos_token_id", 0),
-                    tokenId(json, "eos_token_id", 2),
-                    tokenId(json, "decoder_start_token_id", 2));
-        }
-        catch (PeftException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + ": " + e.getMessage(), e);
-        }
+                    json.size("encoder_ffn_dim"),
+                    json.size("decoder_ffn_dim"),
+                    json.text("activation_function", "gelu"),
+                    json.bool("scale_embedding", false),
+                    json.bool("tie_word_embeddings", true),
+                    json.tokenId("pad_token_id", 1),
+                    json.tokenId("bos_token_id", 0),
+                    json.tokenId("eos_token_id", 2),
+                    json.tokenId("decoder_start_token_id", 2));
+        });
     }
 
     /** This config as Hugging Face's {@code BartConfig} writes it, with BART's generation defaults. */
@@ -173,32 +165,10 @@ public record BartConfig(
         return json.toPrettyString();
     }
 
-    static JsonNode readJson(Path file) {
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(file.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON: " + e.getMessage(), e);
-        }
-        if (json == null || !json.isObject()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " must hold a JSON object");
-        }
-        return json;
-    }
-
-    private static void requireFlag(JsonNode json, String key, boolean required, String why) {
-        if (bool(json, key, required) != required) {
+    private static void requireFlag(ConfigJson json, String key, boolean required, String why) {
+        if (json.bool(key, required) != required) {
             throw invalid("\"" + key + "\" is " + !required + ": " + why);
         }
-    }
-
-    static int requiredInt(JsonNode json, String key) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            throw invalid("the key \"" + key + "\" is missing");
-        }
-        return asInt(value, key);
     }
 
     static int asInt(JsonNode value, String key) {
@@ -206,39 +176,6 @@ public record BartConfig(
             throw invalid(String.format(Locale.ROOT, "\"%s\" must be an integer, got %s", key, value));
         }
         return value.asInt();
-    }
-
-    static long tokenId(JsonNode json, String key, long fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
-            throw invalid(String.format(Locale.ROOT, "\"%s\" must be a token id (an integer >= 0), got %s", key, value));
-        }
-        return value.asLong();
-    }
-
-    static boolean bool(JsonNode json, String key, boolean fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isBoolean()) {
-            throw invalid(String.format(Locale.ROOT, "\"%s\" must be true or false, got %s", key, value));
-        }
-        return value.asBoolean();
-    }
-
-    private static String text(JsonNode json, String key, String fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isTextual()) {
-            throw invalid(String.format(Locale.ROOT, "\"%s\" must be a string, got %s", key, value));
-        }
-        return value.asText();
     }
 
     private static void checkToken(String key, long id, int vocabSize) {

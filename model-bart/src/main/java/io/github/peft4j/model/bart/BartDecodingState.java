@@ -84,6 +84,7 @@ final class BartDecodingState implements DecodingState {
 
     @Override
     public void append(NDArray tokens) {
+        backend.requireWeightsUnchanged();
         long[] next = vector(tokens, "append takes one integer token per row", rows());
         for (long token : next) {
             if (token < 0 || token >= vocabSize) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.peft4j.core.generation.GenerationConfig;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Files;
@@ -93,11 +94,11 @@ public record BartGenerationDefaults(
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Model directory " + modelDirectory + " has no " + BartConfig.FILE_NAME
                     + "; point --model at a Hugging Face model directory");
         }
-        JsonNode model = BartConfig.readJson(configFile);
+        JsonNode model = ConfigJson.readObject(configFile);
         Path generationFile = modelDirectory.resolve(FILE_NAME);
         boolean separate = Files.isRegularFile(generationFile);
         Path file = separate ? generationFile : configFile;
-        JsonNode generation = separate ? BartConfig.readJson(generationFile) : model;
+        JsonNode generation = separate ? ConfigJson.readObject(generationFile) : model;
         try {
             long eos = tokenId(generation, model, "eos_token_id", 2);
             return new BartGenerationDefaults(
@@ -189,7 +190,7 @@ public record BartGenerationDefaults(
         if (value != null && value.isArray()) {
             return tokenIds(source, key, fallback).iterator().next();
         }
-        return BartConfig.tokenId(source, key, fallback);
+        return ConfigJson.tokenId(source, key, fallback);
     }
 
     private static Set<Long> tokenIds(JsonNode json, String key, long fallback) {
@@ -198,7 +199,7 @@ public record BartGenerationDefaults(
             return Set.of(fallback);
         }
         if (!value.isArray()) {
-            return Set.of(BartConfig.tokenId(json, key, fallback));
+            return Set.of(ConfigJson.tokenId(json, key, fallback));
         }
         Set<Long> ids = new TreeSet<>();
         for (JsonNode id : value) {
@@ -225,7 +226,7 @@ public record BartGenerationDefaults(
             }
             return OptionalLong.of(ids.iterator().next());
         }
-        return OptionalLong.of(BartConfig.tokenId(json, key, 0));
+        return OptionalLong.of(ConfigJson.tokenId(json, key, 0));
     }
 
     private static int intValue(JsonNode json, String key, int fallback) {

@@ -2,8 +2,8 @@ package io.github.peft4j.model.bart;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.safetensors.TensorInfo;
 import io.github.peft4j.spi.PeftException;
@@ -111,7 +111,7 @@ final class BartWeights {
 
     private static void stackShapes(Map<String, Shape> shapes, String stack, int layers, int ffn, boolean decoder, BartConfig config) {
         long d = config.hiddenSize();
-        shapes.put(stack + ".embed_positions.weight", new Shape(config.maxPositions() + BartConfig.POSITION_OFFSET, d));
+        shapes.put(stack + ".embed_positions.weight", new Shape((long) config.maxPositions() + BartConfig.POSITION_OFFSET, d));
         for (int i = 0; i < layers; i++) {
             String p = stack + ".layers." + i + ".";
             attentionShapes(shapes, p + "self_attn.", d);
@@ -143,18 +143,25 @@ final class BartWeights {
     /** Loads and validates every weight of {@code config} from {@code checkpoint} into {@code manager}. */
     static BartWeights load(SafetensorsCheckpoint checkpoint, BartConfig config, NDManager manager) {
         String prefix = modelPrefix(checkpoint);
+        // The config's sizes against the tensors first: the expected shapes below are built per layer.
+        ConfigJson.requireLayerCount(checkpoint, "encoder_layers", config.encoderLayers(), prefix + "encoder.layers.");
+        ConfigJson.requireLayerCount(checkpoint, "decoder_layers", config.decoderLayers(), prefix + "decoder.layers.");
+        String embedding = sharedSource(checkpoint, prefix, config);
+        ConfigJson.requireSize(checkpoint, "vocab_size", config.vocabSize(), embedding, 0, 0);
+        ConfigJson.requireSize(checkpoint, "d_model", config.hiddenSize(), embedding, 1, 0);
+        ConfigJson.requireSize(checkpoint, "max_position_embeddings", config.maxPositions(), prefix + "encoder.embed_positions.weight", 0,
+                BartConfig.POSITION_OFFSET);
         Map<String, Shape> expected = expectedShapes(config);
-        Shape embedding = expected.get(SHARED);
         // Where each weight is stored; checked before anything is loaded, so that a bad checkpoint fails early.
         Map<String, String> stored = new LinkedHashMap<>();
         expected.forEach((name, shape) -> {
-            String source = name.equals(SHARED) ? sharedSource(checkpoint, prefix, config) : prefix + name;
+            String source = name.equals(SHARED) ? embedding : prefix + name;
             stored.put(name, source);
             check(checkpoint, source, shape, config);
         });
         Optional<String> lmHead = Optional.empty();
         if (!config.tieWordEmbeddings()) {
-            check(checkpoint, LM_HEAD, embedding, config);
+            check(checkpoint, LM_HEAD, expected.get(SHARED), config);
             lmHead = Optional.of(LM_HEAD);
         }
         Shape biasShape = new Shape(1, config.vocabSize());
@@ -209,13 +216,9 @@ final class BartWeights {
     }
 
     private static NDArray loadFloat(SafetensorsCheckpoint checkpoint, String stored, String name, NDManager manager) {
-        NDArray array = checkpoint.load(stored, manager);
-        NDArray floats = array.toType(DataType.FLOAT32, false);
-        if (floats != array) {
-            array.close();
-        }
-        floats.setName(name);
-        return floats;
+        NDArray weight = checkpoint.loadWeight(stored, manager);
+        weight.setName(name);
+        return weight;
     }
 
     /** Every parameter by its name without {@code model.}, in Hugging Face's order (no buffer, no tied copy). */

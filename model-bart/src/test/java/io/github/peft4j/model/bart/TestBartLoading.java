@@ -250,7 +250,7 @@ final class TestBartLoading {
 
         copyConfig();
         editConfig(json -> json.replace("\"d_model\": 64", "\"d_model\": 32"));
-        assertLoadFails(StandardErrorCode.SHAPE_MISMATCH, "config.json implies");
+        assertLoadFails(StandardErrorCode.SHAPE_MISMATCH, "config.json", "\"d_model\" is 32", "'model.shared.weight'", "(1000, 64)");
     }
 
     @Test

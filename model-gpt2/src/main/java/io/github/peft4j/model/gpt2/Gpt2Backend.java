@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTextTokenizer;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
@@ -37,12 +38,16 @@ final class Gpt2Backend implements ModelBackend {
     private final NDManager manager;
     private final Gpt2Weights weights;
     private final Gpt2Transformer transformer;
+    /** Open while the weights read its mapped pages; checked before every use of them. */
+    private final SafetensorsCheckpoint checkpoint;
     private final Optional<HfTextTokenizer> tokenizer;
 
-    Gpt2Backend(Gpt2Config config, NDManager manager, Gpt2Weights weights, Optional<HfTextTokenizer> tokenizer) {
+    Gpt2Backend(Gpt2Config config, NDManager manager, Gpt2Weights weights, SafetensorsCheckpoint checkpoint,
+            Optional<HfTextTokenizer> tokenizer) {
         this.config = config;
         this.manager = manager;
         this.weights = weights;
+        this.checkpoint = checkpoint;
         this.transformer = new Gpt2Transformer(config, weights);
         this.tokenizer = tokenizer;
     }
@@ -131,6 +136,7 @@ final class Gpt2Backend implements ModelBackend {
                         "Token id " + id + " is outside the model's vocabulary [0, " + geometry().vocabSize() + ")");
             }
         }
+        requireWeightsUnchanged();
         NDArray index = tokenIds.getManager().create(ids, tokenIds.getShape());
         return transformer.tokenEmbeddings(index).stopGradient();
     }
@@ -145,6 +151,7 @@ final class Gpt2Backend implements ModelBackend {
      * hidden states are the rows {@code outputRows} picks (see {@link Gpt2Transformer#run}).
      */
     Gpt2Transformer.Pass run(NDManager pass, Gpt2Inputs inputs, UnaryOperator<NDArray> outputRows) {
+        requireWeightsUnchanged();
         NDArray ids = pass.create(flatten(inputs.ids), new Shape(inputs.batch, inputs.tokens));
         long[][] tokenPositions = new long[inputs.batch][];
         for (int b = 0; b < inputs.batch; b++) {
@@ -168,6 +175,14 @@ final class Gpt2Backend implements ModelBackend {
 
     Gpt2Transformer transformer() {
         return transformer;
+    }
+
+    /**
+     * Refuses to go on when the checkpoint file the weights are mapped from has changed on disk: native code reading
+     * a page of a truncated file would abort the JVM. Run before every pass over the weights.
+     */
+    void requireWeightsUnchanged() {
+        checkpoint.requireUnchanged();
     }
 
     /**
@@ -212,5 +227,6 @@ final class Gpt2Backend implements ModelBackend {
     public void close() {
         tokenizer.ifPresent(HfTextTokenizer::close);
         manager.close();
+        checkpoint.close();
     }
 }

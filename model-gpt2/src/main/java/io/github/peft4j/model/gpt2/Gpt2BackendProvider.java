@@ -1,6 +1,7 @@
 package io.github.peft4j.model.gpt2;
 
 import ai.djl.ndarray.NDManager;
+import io.github.peft4j.core.model.RandomModelSizes;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
 import io.github.peft4j.spi.BackendProvider;
@@ -38,12 +39,14 @@ public final class Gpt2BackendProvider implements BackendProvider {
     public ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
         Gpt2Config config = Gpt2Config.read(modelDirectory);
         NDManager weightsManager = manager.newSubManager();
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory)) {
+        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory);
+        try {
             Gpt2Weights weights = Gpt2Weights.load(checkpoint, config, weightsManager, precision);
-            return new Gpt2Backend(config, weightsManager, weights, HfTokenizers.fromModelDirectory(modelDirectory));
+            return new Gpt2Backend(config, weightsManager, weights, checkpoint, HfTokenizers.fromModelDirectory(modelDirectory));
         }
         catch (RuntimeException e) {
             weightsManager.close();
+            checkpoint.close();
             throw e;
         }
     }
@@ -54,7 +57,7 @@ public final class Gpt2BackendProvider implements BackendProvider {
         int vocab = shape.vocabSize().orElse(preset.vocabSize());
         int hidden = shape.hiddenSize().orElse(preset.hiddenSize());
         Gpt2Config config = new Gpt2Config(vocab, shape.positions().orElse(preset.positions()), hidden,
-                shape.layers().orElse(preset.layers()), shape.heads().orElse(preset.heads()), 4 * hidden, preset.activation(),
+                shape.layers().orElse(preset.layers()), shape.heads().orElse(preset.heads()), RandomModelSizes.feedForwardWidth(NAME, hidden), preset.activation(),
                 preset.layerNormEpsilon(), preset.scaleAttentionWeights(), preset.scaleByInverseLayerIndex(), vocab - 1, vocab - 1);
         Gpt2Checkpoints.writeRandom(directory, config, seed, manager);
     }

@@ -3,6 +3,7 @@ package io.github.peft4j.model.gpt2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.model.RandomModelSizes;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.PeftException;
@@ -38,6 +39,8 @@ public final class Gpt2Checkpoints {
 
     /** Writes a seeded random checkpoint of {@code config} into {@code directory}; equal seeds give equal files. */
     public static void writeRandom(Path directory, Gpt2Config config, long seed, NDManager manager) {
+        RandomModelSizes.requireBuildable(Gpt2BackendProvider.NAME, new int[] {config.layers()},
+                layers -> Gpt2Weights.expectedShapes(withLayers(config, layers[0])));
         Random random = new Random(seed);
         double projectionStd = INITIALIZER_RANGE / Math.sqrt(2.0 * config.layers());
         Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -58,6 +61,12 @@ public final class Gpt2Checkpoints {
             });
             writeDirectory(directory, config, tensors);
         }
+    }
+
+    private static Gpt2Config withLayers(Gpt2Config config, int layers) {
+        return new Gpt2Config(config.vocabSize(), config.positions(), config.hiddenSize(), layers, config.heads(), config.innerSize(),
+                config.activation(), config.layerNormEpsilon(), config.scaleAttentionWeights(), config.scaleByInverseLayerIndex(),
+                config.bosTokenId(), config.eosTokenId());
     }
 
     /** Writes {@code weights} (Hugging Face names, no {@code transformer.} prefix) with the config files. */

@@ -1,15 +1,13 @@
 package io.github.peft4j.model.gpt2;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -33,7 +31,7 @@ public record Gpt2Config(
         boolean scaleByInverseLayerIndex,
         long bosTokenId,
         long eosTokenId) {
-    public static final String FILE_NAME = "config.json";
+    public static final String FILE_NAME = ConfigJson.FILE_NAME;
     static final Set<String> ACTIVATIONS = Set.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu");
 
     public Gpt2Config {
@@ -46,14 +44,16 @@ public record Gpt2Config(
         if (!ACTIVATIONS.contains(activation)) {
             throw invalid("activation_function '" + activation + "' is not supported; use one of " + ACTIVATIONS);
         }
-        if (!(layerNormEpsilon > 0)) {
-            throw invalid("layer_norm_epsilon must be positive");
+        if (!(layerNormEpsilon > 0) || !Double.isFinite(layerNormEpsilon)) {
+            throw invalid("layer_norm_epsilon must be a positive number");
         }
+        checkToken("bos_token_id", bosTokenId, vocabSize);
+        checkToken("eos_token_id", eosTokenId, vocabSize);
     }
 
     /** A GPT-2 with Hugging Face's defaults for everything but the shape. */
     public static Gpt2Config of(int vocabSize, int positions, int hiddenSize, int layers, int heads) {
-        return new Gpt2Config(vocabSize, positions, hiddenSize, layers, heads, 4 * hiddenSize, "gelu_new", 1e-5, true, false,
+        return new Gpt2Config(vocabSize, positions, hiddenSize, layers, heads, defaultInnerSize(hiddenSize), "gelu_new", 1e-5, true, false,
                 vocabSize - 1, vocabSize - 1);
     }
 
@@ -65,48 +65,36 @@ public record Gpt2Config(
         return new ModelGeometry("gpt2", 0, layers, heads, headDim(), hiddenSize, vocabSize, positions);
     }
 
-    /** Reads {@code config.json} of a model directory. */
+    /** Reads {@code config.json} of a model directory, checking every key's type and range. */
     public static Gpt2Config read(Path modelDirectory) {
-        Path file = modelDirectory.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Model directory " + modelDirectory + " has no " + FILE_NAME
-                    + "; point --model at a Hugging Face model directory");
-        }
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(file.toFile());
-        }
-        catch (IOException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON: " + e.getMessage(), e);
-        }
-        if (json == null || !json.isObject()) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " must hold a JSON object");
-        }
-        try {
-            String modelType = json.path("model_type").asText("gpt2");
-            if (!modelType.equals("gpt2")) {
-                throw invalid("model_type is '" + modelType + "', not 'gpt2'");
-            }
-            int hidden = requiredInt(json, "n_embd");
-            JsonNode inner = json.get("n_inner");
-            int vocab = requiredInt(json, "vocab_size");
+        return ConfigJson.read(modelDirectory, json -> {
+            json.requireModelType("gpt2");
+            int hidden = json.size("n_embd");
+            int vocab = json.size("vocab_size");
+            OptionalInt inner = json.optionalSize("n_inner");
             return new Gpt2Config(
                     vocab,
-                    requiredInt(json, "n_positions"),
+                    json.size("n_positions"),
                     hidden,
-                    requiredInt(json, "n_layer"),
-                    requiredInt(json, "n_head"),
-                    inner == null || inner.isNull() ? 4 * hidden : asInt(inner, "n_inner"),
-                    json.path("activation_function").asText("gelu_new"),
-                    json.path("layer_norm_epsilon").asDouble(1e-5),
-                    json.path("scale_attn_weights").asBoolean(true),
-                    json.path("scale_attn_by_inverse_layer_idx").asBoolean(false),
-                    json.path("bos_token_id").asLong(vocab - 1),
-                    json.path("eos_token_id").asLong(vocab - 1));
+                    json.size("n_layer"),
+                    json.size("n_head"),
+                    inner.isPresent() ? inner.getAsInt() : defaultInnerSize(hidden),
+                    json.text("activation_function", "gelu_new"),
+                    json.positiveNumber("layer_norm_epsilon", 1e-5),
+                    json.bool("scale_attn_weights", true),
+                    json.bool("scale_attn_by_inverse_layer_idx", false),
+                    json.tokenId("bos_token_id", vocab - 1),
+                    json.tokenId("eos_token_id", vocab - 1));
+        });
+    }
+
+    /** Hugging Face's {@code n_inner: null}: four times {@code n_embd}. */
+    private static int defaultInnerSize(int hiddenSize) {
+        long inner = 4L * hiddenSize;
+        if (inner > Integer.MAX_VALUE) {
+            throw invalid("\"n_inner\" is null, so it would be 4 * n_embd = " + inner + ", more than peft4j supports (" + Integer.MAX_VALUE + ")");
         }
-        catch (PeftException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + ": " + e.getMessage(), e);
-        }
+        return (int) inner;
     }
 
     /** Writes this config as Hugging Face's {@code GPT2Config} would, atomically. */
@@ -142,19 +130,10 @@ public record Gpt2Config(
         return json.toPrettyString();
     }
 
-    private static int requiredInt(JsonNode json, String key) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            throw invalid("the key \"" + key + "\" is missing");
+    private static void checkToken(String key, long id, int vocabSize) {
+        if (id < 0 || id >= vocabSize) {
+            throw invalid(key + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
         }
-        return asInt(value, key);
-    }
-
-    private static int asInt(JsonNode value, String key) {
-        if (!value.canConvertToInt() || !value.isIntegralNumber()) {
-            throw invalid(String.format(Locale.ROOT, "\"%s\" must be an integer, got %s", key, value));
-        }
-        return value.asInt();
     }
 
     private static PeftException invalid(String message) {

@@ -76,6 +76,7 @@ final class Gpt2DecodingState implements DecodingState {
 
     @Override
     public void append(NDArray tokens) {
+        backend.requireWeightsUnchanged();
         long[] next = tokens.toLongArray();
         if (!tokens.getShape().equals(new Shape(rows())) || !tokens.getDataType().isInteger()) {
             throw new PeftException(StandardErrorCode.SHAPE_MISMATCH, "append takes one integer token per row, [" + rows() + "]; got "

@@ -2,8 +2,8 @@ package io.github.peft4j.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.safetensors.TensorInfo;
 import io.github.peft4j.core.torch.FusedOps;
@@ -127,6 +127,11 @@ final class Gpt2Weights {
      */
     static Gpt2Weights load(SafetensorsCheckpoint checkpoint, Gpt2Config config, NDManager manager, FrozenWeightPrecision precision) {
         String prefix = checkpoint.contains("wte.weight") || !checkpoint.contains(OPTIONAL_PREFIX + "wte.weight") ? "" : OPTIONAL_PREFIX;
+        // The config's sizes against the tensors first: the expected shapes below are built per layer.
+        ConfigJson.requireLayerCount(checkpoint, "n_layer", config.layers(), prefix + "h.");
+        ConfigJson.requireSize(checkpoint, "vocab_size", config.vocabSize(), prefix + "wte.weight", 0, 0);
+        ConfigJson.requireSize(checkpoint, "n_embd", config.hiddenSize(), prefix + "wte.weight", 1, 0);
+        ConfigJson.requireSize(checkpoint, "n_positions", config.positions(), prefix + "wpe.weight", 0, 0);
         Map<String, Shape> expected = expectedShapes(config);
         // Check every header first, so that a bad checkpoint fails before any memory is used.
         expected.forEach((name, shape) -> {
@@ -143,11 +148,7 @@ final class Gpt2Weights {
         });
         Map<String, NDArray> byName = new LinkedHashMap<>();
         expected.keySet().forEach(name -> {
-            NDArray stored = checkpoint.load(prefix + name, manager);
-            NDArray array = stored.toType(DataType.FLOAT32, false);
-            if (array != stored) {
-                stored.close();
-            }
+            NDArray array = checkpoint.loadWeight(prefix + name, manager);
             array.setName(name);
             byName.put(name, array);
         });
