@@ -84,10 +84,13 @@ public final class AdapterTensors {
         NDArray result = loaded;
         try {
             TensorChecks.requireFinite(loaded, where);
-            if (loaded.getDataType() != DataType.FLOAT32) {
-                result = loaded.toType(DataType.FLOAT32, false);
-                result.setName(name);
-                loaded.close();
+            // Always a copy, never the file's mapped pages: adapter tensors are small, and a copy stays valid when the file is
+            // rewritten or truncated while the adapter is in use (a mapped page past a new end aborts the JVM on access).
+            boolean widened = loaded.getDataType() != DataType.FLOAT32;
+            result = widened ? loaded.toType(DataType.FLOAT32, false) : loaded.duplicate();
+            result.setName(name);
+            loaded.close();
+            if (widened) {
                 TensorChecks.requireFinite(result, where + " (read as float32: values beyond float32's range, about 3.4e38, become infinite)");
             }
             return result;
