@@ -82,6 +82,23 @@ final class TestDocumentation {
         }
     }
 
+    @Test
+    void everyTestTheRobustnessPageCitesExists() throws IOException {
+        Set<String> cited = new TreeSet<>();
+        Matcher name = Pattern.compile("`(Test[A-Za-z0-9]+)`").matcher(Files.readString(DOCS.resolve("robustness.md")));
+        while (name.find()) {
+            cited.add(name.group(1));
+        }
+        Set<String> present = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(REPOSITORY)) {
+            files.filter(file -> file.toString().contains("/src/test/java/") && file.getFileName().toString().startsWith("Test"))
+                    .forEach(file -> present.add(file.getFileName().toString().replaceFirst("\\.java$", "")));
+        }
+
+        assertThat(cited).as("test classes cited by docs/robustness.md").isNotEmpty();
+        assertThat(present).as("test classes in the repository").containsAll(cited);
+    }
+
     private static Set<String> commandPaths(Class<?> command, String parent) {
         Command annotation = command.getAnnotation(Command.class);
         String path = parent.isEmpty() ? annotation.name() : parent + " " + annotation.name();
