@@ -8,6 +8,7 @@ import io.github.peft4j.core.format.AdapterConfigFiles;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.generation.MixedAdapters;
 import io.github.peft4j.core.inject.PluginRegistry;
+import io.github.peft4j.core.io.OutputTarget;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AdapterProvider;
@@ -102,6 +103,12 @@ final class AdapterOptions {
                     + " 'predict --row-adapters'; here give one --adapter DIR or --prefix PATH without a name");
         }
         return sources.isEmpty() ? AdapterHooks.NONE : load(sources.get(0), backend, manager);
+    }
+
+    /** Marks every --adapter directory and --prefix file as an input that {@code target} never replaces, not even with --force. */
+    OutputTarget protectedIn(OutputTarget target) {
+        sources().forEach(source -> target.protecting("an adapter it reads (" + (source.rawPrefix() ? "--prefix" : "--adapter") + ")", source.path()));
+        return target;
     }
 
     /** Every --adapter and --prefix, checked: at most one without a name, and names unique. */

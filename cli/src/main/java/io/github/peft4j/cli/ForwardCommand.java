@@ -67,8 +67,8 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OutputTarget.file(out, "a logits file written by 'peft4j forward'", ForwardCommand::isLogitsFile).force(force)
-                .protecting("the model directory", model).check();
+        adapter.protectedIn(OutputTarget.file(out, "a logits file written by 'peft4j forward'", ForwardCommand::isLogitsFile).force(force)
+                .protecting("the model directory", model)).check();
         requireSameLength("--mask", mask);
         requireSameLength("--position-ids", positionIds);
         try (NDManager manager = NDManager.newBaseManager(); ModelBackend backend = loader.load(model, manager)) {

@@ -101,7 +101,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OutputTarget.file(out, null, file -> false).force(force).protecting("the model directory", model).protecting("the data directory", data).check();
+        adapter.protectedIn(OutputTarget.file(out, null, file -> false).force(force).protecting("the model directory", model)
+                .protecting("the data directory", data).protecting("the per-row adapter file (--row-adapters)", rowAdapters)).check();
         List<EvaluationItem> items = Datasets.read(dataset, data, split).evaluationItems();
         List<Optional<String>> adapterNames = rowAdapters == null ? null : adapterNames(items.size());
         if (limit != null) {
