@@ -63,6 +63,10 @@ import picocli.CommandLine.Spec;
         description = {"Prefix-tuning end to end in a few minutes, offline: pretrain a small GPT-2 on a synthetic restaurant language,",
                 "freeze it, prefix-tune it for table-to-text, and compare BLEU on held-out inputs before and after. Writes reports with plots."})
 public final class DemoCommand implements Callable<Integer> {
+    /** Positions of the demo's model, and the restaurants its prefix trains on (the rest can be held out). */
+    private static final int POSITIONS = 128;
+    private static final int TRAINING_RESTAURANTS = 600;
+
     private final PluginRegistry registry;
 
     @Spec
@@ -100,10 +104,34 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        validate();
         OutputTarget target = OutputTarget.directory(out, "demo", "a demo directory written by 'peft4j demo' (holding only what it wrote)").force(force).check();
         // Written beside --out and swapped in when complete: an earlier demo stays whole until then.
         target.replaceDirectory(this::run);
         return 0;
+    }
+
+    /** Refuses options the demo cannot run with before it spends a minute pretraining. */
+    private void validate() {
+        requireAtLeastOne("--pretrain-steps", pretrainSteps);
+        requireAtLeastOne("--prefix-steps", prefixSteps);
+        requireAtLeastOne("--prefix-length", prefixLength);
+        requireAtLeastOne("--held-out", heldOut);
+        int mostHeldOut = RestaurantWorld.RESTAURANTS - TRAINING_RESTAURANTS;
+        if (heldOut > mostHeldOut) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--held-out " + heldOut + " is more than the demo's world has: it has "
+                    + RestaurantWorld.RESTAURANTS + " restaurants, " + TRAINING_RESTAURANTS + " of them for training; give at most " + mostHeldOut);
+        }
+        if (prefixLength >= POSITIONS) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--prefix-length " + prefixLength + " leaves no room for text in the demo model's "
+                    + POSITIONS + " positions; give at most " + (POSITIONS / 2));
+        }
+    }
+
+    private static void requireAtLeastOne(String option, long value) {
+        if (value < 1) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, option + " must be at least 1 (got " + value + ")");
+        }
     }
 
     /** The demo, writing into {@code work}; what it prints names the paths under --out, where the result ends up. */
@@ -116,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
         int vocabulary = WordTokenizer.write(modelDirectory, RestaurantWorld.words());
         try (NDManager manager = NDManager.newBaseManager()) {
             registry.backend("gpt2").writeRandomModel(modelDirectory, new RandomModelShape("tiny", OptionalInt.of(4), OptionalInt.of(128),
-                    OptionalInt.of(4), OptionalInt.of(vocabulary), OptionalInt.of(128)), seed, manager);
+                    OptionalInt.of(4), OptionalInt.of(vocabulary), OptionalInt.of(POSITIONS)), seed, manager);
             console.printf(Locale.ROOT, "1/4  A random GPT-2 (4 layers, 128 wide, %d tokens) in %s%n", vocabulary, out.resolve("model"));
             try (ModelBackend model = registry.backend("gpt2").load(modelDirectory, manager)) {
                 TextTokenizer tokenizer = model.tokenizer().orElseThrow();
@@ -134,7 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
                 // Reloaded from the file just written, frozen, with the products in --frozen-precision.
                 try (ModelBackend frozenModel = registry.backend("gpt2").load(modelDirectory, manager, frozen.precision())) {
                     Map<RestaurantWorld.Restaurant, List<String>> test = world.distinct(heldOut, Set.of());
-                    Map<RestaurantWorld.Restaurant, List<String>> train = world.distinct(600, test.keySet());
+                    Map<RestaurantWorld.Restaurant, List<String>> train = world.distinct(TRAINING_RESTAURANTS, test.keySet());
                     List<TrainingExample> pairs = new ArrayList<>();
                     train.forEach((restaurant, texts) -> texts.forEach(text -> pairs.add(CausalLmText.example(restaurant.meaning(), text, tokenizer, eos))));
                     List<String> before = generate(frozenModel, AdapterHooks.NONE, test, tokenizer, eos, manager);

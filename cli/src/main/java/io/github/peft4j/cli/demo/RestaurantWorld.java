@@ -22,6 +22,9 @@ final class RestaurantWorld {
     private static final List<String> PRICES = List.of("cheap", "moderate", "high");
 
     /** One restaurant: what a meaning representation lists. */
+    /** How many different restaurants the world has. */
+    static final int RESTAURANTS = NAMES.size() * TYPES.size() * FOODS.size() * AREAS.size() * PRICES.size();
+
     record Restaurant(String name, String type, String food, String area, String price) {
         String meaning() {
             return "name : " + name + " | Type : " + type + " | food : " + food + " | area : " + area + " | price : " + price;
@@ -91,6 +94,10 @@ final class RestaurantWorld {
 
     /** Distinct restaurants, with every description of each as references. */
     Map<Restaurant, List<String>> distinct(int count, Set<Restaurant> excluded) {
+        if (count > RESTAURANTS - excluded.size()) {
+            // Drawing would never end: there are not that many restaurants left.
+            throw new IllegalArgumentException(count + " distinct restaurants asked for, but only " + (RESTAURANTS - excluded.size()) + " are left");
+        }
         Map<Restaurant, List<String>> result = new LinkedHashMap<>();
         while (result.size() < count) {
             Restaurant r = restaurant();

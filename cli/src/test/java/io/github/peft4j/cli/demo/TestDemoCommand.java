@@ -49,6 +49,27 @@ final class TestDemoCommand {
     }
 
     @Test
+    void optionsItCannotRunWithAreRefusedBeforeAnyWork() {
+        String[][] cases = {
+            {"--prefix-steps", "0", "--prefix-steps must be at least 1 (got 0)"},
+            {"--pretrain-steps", "-3", "--pretrain-steps must be at least 1 (got -3)"},
+            {"--prefix-length", "0", "--prefix-length must be at least 1"},
+            {"--prefix-length", "128", "--prefix-length 128 leaves no room for text"},
+            {"--held-out", "5000", "--held-out 5000 is more than the demo's world has: it has 2016 restaurants, 600 of them for training; give at most 1416"},
+        };
+        for (String[] bad : cases) {
+            Path demo = directory.resolve("refused");
+            StringWriter err = new StringWriter();
+            int exit = Main.execute(new String[] {"demo", "--out", demo.toString(), bad[0], bad[1]}, new PrintWriter(new StringWriter(), true),
+                    new PrintWriter(err, true));
+
+            assertThat(exit).as(String.join(" ", bad[0], bad[1])).isEqualTo(2);
+            assertThat(err.toString()).startsWith("INVALID_ARGUMENT: " + bad[2]);
+            assertThat(demo).as("nothing written").doesNotExist();
+        }
+    }
+
+    @Test
     void theWorldsTokenizerKeepsWordsWhole() {
         assertThat(RestaurantWorld.words()).contains("Eagle", "coffee", "|", ":", "(");
         RestaurantWorld.Restaurant eagle = new RestaurantWorld.Restaurant("The Eagle", "pub", "French", "riverside", "cheap");
