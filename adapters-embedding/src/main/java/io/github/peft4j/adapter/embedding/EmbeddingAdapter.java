@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.github.peft4j.core.adapter.AdapterSizes;
 import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.core.training.RowEncoder;
 import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AdapterContext;
@@ -130,7 +131,7 @@ public final class EmbeddingAdapter implements ParameterEfficientAdapter {
      */
     private static void checkSizes(ModelGeometry geometry, Source length, Source mlpWidth) {
         AdapterSizes.checkPositions(length, geometry);
-        RowEncoder.checkSizes("An embedding adapter", 1, length, mlpWidth, geometry.hiddenSize(), geometry.hiddenSize(), AdapterSizes.Limits.current());
+        RowEncoder.checkSizes("An embedding adapter", 1, length, mlpWidth, geometry.hiddenSize(), geometry.hiddenSize(), MemoryLimits.current());
     }
 
     /** The words' token ids: {@code init-ids}, or {@code init-text} encoded with the model's tokenizer. */

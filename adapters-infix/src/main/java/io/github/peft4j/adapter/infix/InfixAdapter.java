@@ -8,6 +8,7 @@ import io.github.peft4j.core.adapter.AdapterSizes;
 import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.core.training.RowEncoder;
 import io.github.peft4j.core.training.RowStart;
 import io.github.peft4j.spi.AdapterContext;
@@ -155,7 +156,7 @@ public final class InfixAdapter implements ParameterEfficientAdapter {
      */
     private static void checkSizes(ModelGeometry geometry, Source length, Source mlpWidth) {
         AdapterSizes.checkPositions(length, geometry);
-        RowEncoder.checkSizes("An infix", 1, length, mlpWidth, geometry.hiddenSize(), rowWidth(geometry), AdapterSizes.Limits.current());
+        RowEncoder.checkSizes("An infix", 1, length, mlpWidth, geometry.hiddenSize(), rowWidth(geometry), MemoryLimits.current());
     }
 
     /** {@code L*2*d}: a row holds a virtual token's keys and values in every layer. */

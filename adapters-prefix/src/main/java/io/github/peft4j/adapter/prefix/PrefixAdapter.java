@@ -9,6 +9,7 @@ import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.io.AtomicFiles;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.core.training.RowEncoder;
 import io.github.peft4j.core.training.RowStart;
@@ -183,7 +184,7 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
             AdapterSizes.checkPositions(length, geometry);
         }
         int widest = sites.stream().mapToInt(site -> PrefixEncoder.rowWidth(geometry, site)).max().orElseThrow();
-        RowEncoder.checkSizes("A prefix", sites.size(), length, mlpWidth, geometry.hiddenSize(), widest, AdapterSizes.Limits.current());
+        RowEncoder.checkSizes("A prefix", sites.size(), length, mlpWidth, geometry.hiddenSize(), widest, MemoryLimits.current());
     }
 
     /**

@@ -1,13 +1,14 @@
 package io.github.peft4j.core.adapter;
 
+import static io.github.peft4j.core.memory.MemoryLimits.MAX_ARRAY_LENGTH;
+import static io.github.peft4j.core.memory.MemoryLimits.count;
+import static io.github.peft4j.core.memory.MemoryLimits.saturatedMultiply;
 import static java.util.Objects.requireNonNull;
 
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
-import java.util.Locale;
 
 /**
  * Checks an adapter makes on the sizes of its virtual tokens before it allocates anything: that the model has
@@ -16,11 +17,6 @@ import java.util.Locale;
  * what to change.
  */
 public final class AdapterSizes {
-    /** The most elements one array may have: starting values pass through Java's int-indexed {@code float[]}. */
-    public static final long MAX_ARRAY_ELEMENTS = Integer.MAX_VALUE - 8;
-
-    private static final double GIB = 1L << 30;
-
     private AdapterSizes() {}
 
     /**
@@ -40,16 +36,6 @@ public final class AdapterSizes {
         /** A setting's value (given, or its default). */
         public static Source setting(String key, long value) {
             return new Source(value, Settings.shown(key, value), "lower " + Settings.shown(key));
-        }
-    }
-
-    /** How much memory this JVM may use: its heap (where starting values are built) and the machine's memory. */
-    public record Limits(long heapBytes, long machineBytes) {
-        /** This JVM's maximum heap and the machine's (or container's) physical memory. */
-        public static Limits current() {
-            OperatingSystemMXBean system = ManagementFactory.getOperatingSystemMXBean();
-            long machine = system instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : Long.MAX_VALUE;
-            return new Limits(Runtime.getRuntime().maxMemory(), machine);
         }
     }
 
@@ -75,29 +61,19 @@ public final class AdapterSizes {
         }
     }
 
-    /** {@code rows x columns}, or -1 when that overflows a long. */
-    public static long elements(long rows, long columns) {
-        try {
-            return Math.multiplyExact(rows, columns);
-        }
-        catch (ArithmeticException e) {
-            return -1;
-        }
-    }
-
     /**
-     * Refuses an array {@code name [rows, columns]} with more elements than one array can index.
+     * Refuses an array {@code name [rows, columns]} with more elements than one array can index (starting values pass
+     * through Java's int-indexed {@code float[]}).
      *
      * @param cause what decided the size that makes it too large
      * @param other the other dimension, by which the cause's value is multiplied (for the largest value that fits)
      */
     public static void checkArray(String name, long rows, long columns, Source cause, long other) {
-        long elements = elements(rows, columns);
-        if (elements < 0 || elements > MAX_ARRAY_ELEMENTS) {
-            String held = elements < 0 ? "more numbers than a 64-bit count holds" : count(elements) + " numbers";
-            throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, cause.what() + " makes " + name + " [" + rows + ", " + columns + "] hold " + held
-                    + ", more than one array can index (" + count(MAX_ARRAY_ELEMENTS) + "); " + cause.remedy() + ": at most "
-                    + count(MAX_ARRAY_ELEMENTS / Math.max(1, other)) + " fit");
+        long elements = saturatedMultiply(rows, columns);
+        if (elements > MAX_ARRAY_LENGTH) {
+            throw MemoryLimits.outOfMemory(cause.what() + " makes " + name + " [" + rows + ", " + columns + "] hold " + count(elements) + " numbers, more"
+                    + " than one array can index (" + count(MAX_ARRAY_LENGTH) + "); " + cause.remedy() + ": at most "
+                    + count(MAX_ARRAY_LENGTH / Math.max(1, other)) + " fit");
         }
     }
 
@@ -110,24 +86,9 @@ public final class AdapterSizes {
      * @param needs what the bytes are, e.g. {@code 1,000 parameters and the rows each pass computes, 4 bytes each}
      * @param remedy what to lower
      */
-    public static void checkMemory(String what, double heapBytes, double totalBytes, String needs, String remedy, Limits limits) {
-        if (totalBytes > limits.machineBytes()) {
-            throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, what + " needs about " + gib(totalBytes) + " (" + needs + "), more than this machine's "
-                    + gib(limits.machineBytes()) + " of memory; " + remedy);
-        }
-        if (heapBytes > limits.heapBytes()) {
-            throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, what + " needs about " + gib(heapBytes) + " of Java heap for its starting values ("
-                    + needs + "), more than this JVM's " + gib(limits.heapBytes()) + "; " + remedy + ", or give Java more heap (e.g. JAVA_OPTS=-Xmx"
-                    + (long) Math.ceil(heapBytes * 1.5 / GIB) + "g)");
-        }
-    }
-
-    private static String gib(double bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB", bytes / GIB);
-    }
-
-    /** {@code value} with thousands separators, as messages show counts. */
-    public static String count(long value) {
-        return String.format(Locale.ROOT, "%,d", value);
+    public static void checkMemory(String what, double heapBytes, double totalBytes, String needs, String remedy, MemoryLimits limits) {
+        // A double beyond a long casts to Long.MAX_VALUE: a saturated size, as MemoryLimits expects.
+        limits.requireMachineFits(what, (long) totalBytes, "(" + needs + ")", remedy);
+        limits.requireHeapFits(what, (long) heapBytes, "for its starting values (" + needs + ")", remedy);
     }
 }

@@ -1,6 +1,10 @@
 package io.github.peft4j.core.generation;
 
-import com.sun.management.OperatingSystemMXBean;
+import static io.github.peft4j.core.memory.MemoryLimits.MAX_ARRAY_LENGTH;
+import static io.github.peft4j.core.memory.MemoryLimits.count;
+import static io.github.peft4j.core.memory.MemoryLimits.saturatedMultiply;
+
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.spi.AdapterHooks;
 import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ForwardInput;
@@ -9,7 +13,6 @@ import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
@@ -20,8 +23,6 @@ import java.util.Locale;
  */
 final class DecodingBudget {
     private static final long FLOAT_BYTES = Float.BYTES;
-    /** The largest Java array a JVM reliably allocates. */
-    private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private DecodingBudget() {}
 
@@ -33,29 +34,22 @@ final class DecodingBudget {
         checkPositions(geometry, decoderWidth, hooks.positionOffset(Stack.DECODER), config.maxNewTokens());
 
         long beamRows = rows * config.numBeams();
+        String what = String.format(Locale.ROOT, "Decoding %d prompts with %d beams", rows, config.numBeams());
         String lower = String.format(Locale.ROOT, "lower the beams (%d, --beams), the prompts decoded together (%d, --batch-size)", config.numBeams(), rows);
-        long scores = multiply(beamRows, geometry.vocabSize());
+        long scores = saturatedMultiply(beamRows, geometry.vocabSize());
         if (beamRows > MAX_ARRAY_LENGTH || scores > MAX_ARRAY_LENGTH) {
-            throw outOfMemory(String.format(Locale.ROOT, "Decoding %d prompts with %d beams scores %d rows x %d tokens = %s values a step, more than"
-                    + " one Java array holds (%d): %s", rows, config.numBeams(), beamRows, geometry.vocabSize(), decimal(scores), MAX_ARRAY_LENGTH, lower));
+            throw MemoryLimits.outOfMemory(String.format(Locale.ROOT, "%s scores %d rows x %d tokens = %s values a step, more than one Java array"
+                    + " holds (%s); %s", what, beamRows, geometry.vocabSize(), count(scores), count(MAX_ARRAY_LENGTH), lower));
         }
-        long heapNeeded = multiply(2 * FLOAT_BYTES, scores);
-        long heap = Runtime.getRuntime().maxMemory();
-        if (heapNeeded > heap) {
-            throw outOfMemory(String.format(Locale.ROOT, "Decoding %d prompts with %d beams needs about %s of Java heap a step for the scores of %d x %d"
-                    + " tokens, more than the %s this JVM may use: %s, or raise the heap (e.g. JAVA_OPTS=-Xmx8g)",
-                    rows, config.numBeams(), bytes(heapNeeded), beamRows, geometry.vocabSize(), bytes(heap), lower));
-        }
+        MemoryLimits limits = MemoryLimits.current();
+        limits.requireHeapFits(what, saturatedMultiply(2 * FLOAT_BYTES, scores),
+                String.format(Locale.ROOT, "a step for the scores of %d x %d tokens", beamRows, geometry.vocabSize()), lower);
         long selfLength = prefixLength(hooks, AttentionSite.DECODER_SELF) + decoderWidth + config.maxNewTokens();
         long crossLength = encoderDecoder ? prefixLength(hooks, AttentionSite.DECODER_CROSS) + encoderWidth : 0;
-        long perPosition = multiply(multiply(2L * geometry.decoderLayers(), geometry.hiddenSize()), FLOAT_BYTES);
-        long cache = multiply(multiply(beamRows, selfLength + crossLength), perPosition);
-        long memory = physicalMemory();
-        if (cache > memory) {
-            throw outOfMemory(String.format(Locale.ROOT, "Decoding %d prompts with %d beams and up to %d new tokens needs about %s for the key/value"
-                    + " cache alone, more than this machine's %s of memory: %s or the new tokens (--max-new-tokens)",
-                    rows, config.numBeams(), config.maxNewTokens(), bytes(cache), bytes(memory), lower));
-        }
+        long perPosition = saturatedMultiply(saturatedMultiply(2L * geometry.decoderLayers(), geometry.hiddenSize()), FLOAT_BYTES);
+        long cache = saturatedMultiply(saturatedMultiply(beamRows, selfLength + crossLength), perPosition);
+        limits.requireMachineFits(what + " and up to " + config.maxNewTokens() + " new tokens", cache, "for the key/value cache alone",
+                lower + " or the new tokens (--max-new-tokens)");
     }
 
     private static void checkPositions(ModelGeometry geometry, long promptWidth, int offset, int maxNewTokens) {
@@ -76,38 +70,5 @@ final class DecodingBudget {
 
     private static long prefixLength(AdapterHooks hooks, AttentionSite site) {
         return hooks.attentionPrefix(site, 0).map(KeyValuePrefix::length).orElse(0);
-    }
-
-    private static long physicalMemory() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os && os.getTotalMemorySize() > 0) {
-            return os.getTotalMemorySize();
-        }
-        return Long.MAX_VALUE;
-    }
-
-    /** {@code a * b}, or {@link Long#MAX_VALUE} where that overflows: a size no machine has. */
-    private static long multiply(long a, long b) {
-        try {
-            return Math.multiplyExact(a, b);
-        }
-        catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private static String decimal(long value) {
-        return value == Long.MAX_VALUE ? "more than 9.2e18" : String.format(Locale.ROOT, "%,d", value);
-    }
-
-    private static String bytes(long value) {
-        if (value == Long.MAX_VALUE) {
-            return "more than 8 EiB";
-        }
-        double gib = value / (double) (1L << 30);
-        return gib >= 1 ? String.format(Locale.ROOT, "%.1f GiB", gib) : String.format(Locale.ROOT, "%.0f MiB", value / (double) (1L << 20));
-    }
-
-    private static PeftException outOfMemory(String message) {
-        return new PeftException(StandardErrorCode.OUT_OF_MEMORY, message);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A model directory's {@code config.json}, whose keys are read with their types and ranges checked: a string where
@@ -124,48 +125,34 @@ public final class ConfigJson {
 
     /** {@link #tokenId(String, long)} of any JSON object, e.g. one of two files read with {@link #readObject}. */
     public static long tokenId(JsonNode json, String key, long fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
-            throw invalid("\"" + key + "\" must be a token id (an integer >= 0), got " + value);
-        }
-        return value.longValue();
+        return optional(json, key, fallback, value -> value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0,
+                "a token id (an integer >= 0)", JsonNode::longValue);
     }
 
     public boolean bool(String key, boolean fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isBoolean()) {
-            throw invalid("\"" + key + "\" must be true or false, got " + value);
-        }
-        return value.booleanValue();
+        return optional(json, key, fallback, JsonNode::isBoolean, "true or false", JsonNode::booleanValue);
     }
 
     public String text(String key, String fallback) {
-        JsonNode value = json.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isTextual()) {
-            throw invalid("\"" + key + "\" must be a string, got " + value);
-        }
-        return value.textValue();
+        return optional(json, key, fallback, JsonNode::isTextual, "a string", JsonNode::textValue);
     }
 
     /** A positive finite number, e.g. an epsilon. */
     public double positiveNumber(String key, double fallback) {
+        return optional(json, key, fallback, value -> value.isNumber() && value.doubleValue() > 0 && Double.isFinite(value.doubleValue()),
+                "a positive number", JsonNode::doubleValue);
+    }
+
+    /** The value of {@code key} read by {@code read}, {@code fallback} when absent or null, an error unless {@code valid}. */
+    private static <T> T optional(JsonNode json, String key, T fallback, Predicate<JsonNode> valid, String expected, Function<JsonNode, T> read) {
         JsonNode value = json.get(key);
         if (value == null || value.isNull()) {
             return fallback;
         }
-        if (!value.isNumber() || !(value.doubleValue() > 0) || !Double.isFinite(value.doubleValue())) {
-            throw invalid("\"" + key + "\" must be a positive number, got " + value);
+        if (!valid.test(value)) {
+            throw invalid("\"" + key + "\" must be " + expected + ", got " + value);
         }
-        return value.doubleValue();
+        return read.apply(value);
     }
 
     /** A {@link StandardErrorCode#MALFORMED_CONFIG} error; {@link #read} puts the file's name in front. */

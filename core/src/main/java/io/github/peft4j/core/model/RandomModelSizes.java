@@ -1,9 +1,13 @@
 package io.github.peft4j.core.model;
 
+import static io.github.peft4j.core.memory.MemoryLimits.MAX_ARRAY_LENGTH;
+import static io.github.peft4j.core.memory.MemoryLimits.count;
+import static io.github.peft4j.core.memory.MemoryLimits.saturatedAdd;
+import static io.github.peft4j.core.memory.MemoryLimits.saturatedMultiply;
+
 import ai.djl.ndarray.types.Shape;
-import io.github.peft4j.spi.PeftException;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -14,9 +18,6 @@ import java.util.function.Function;
  * 100,000,000 layers, or allocating a 2^40-element embedding, would take minutes or fail in the middle.
  */
 public final class RandomModelSizes {
-    /** The most elements one Java array (one random tensor's values) can hold. */
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
-
     private RandomModelSizes() {}
 
     /**
@@ -41,19 +42,14 @@ public final class RandomModelSizes {
         }
         for (Map.Entry<String, Shape> tensor : shapesFor.apply(ones).entrySet()) {
             long elements = elements(tensor.getValue());
-            if (elements > MAX_ARRAY) {
-                throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, String.format(Locale.ROOT,
-                        "A random %s of these sizes would have a tensor '%s' of %s elements; one tensor is built as one Java array of"
-                                + " at most %,d elements. Ask for smaller sizes", model, tensor.getKey(), count(elements), MAX_ARRAY));
+            if (elements > MAX_ARRAY_LENGTH) {
+                throw MemoryLimits.outOfMemory(String.format(Locale.ROOT, "A random %s of these sizes would have a tensor '%s' of %s elements; one"
+                        + " tensor is built as one Java array of at most %,d elements. Ask for smaller sizes", model, tensor.getKey(), count(elements),
+                        MAX_ARRAY_LENGTH));
             }
         }
-        long bytes = saturatedMultiply(total, Float.BYTES);
-        long memory = physicalMemory();
-        if (bytes > memory) {
-            throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, String.format(Locale.ROOT,
-                    "A random %s of these sizes would have %s parameters (%s bytes as float32), more than this machine's %,d bytes of"
-                            + " memory, which writing it needs. Ask for fewer layers or smaller sizes", model, count(total), count(bytes), memory));
-        }
+        MemoryLimits.current().requireMachineFits("A random " + model + " of these sizes", saturatedMultiply(total, Float.BYTES),
+                "(" + count(total) + " parameters as float32, all held in memory while it is written)", "ask for fewer layers or smaller sizes");
     }
 
     /**
@@ -63,9 +59,8 @@ public final class RandomModelSizes {
     public static int feedForwardWidth(String model, int hidden) {
         long width = 4L * hidden;
         if (width > Integer.MAX_VALUE) {
-            throw new PeftException(StandardErrorCode.OUT_OF_MEMORY, String.format(Locale.ROOT, "A random %s with hidden size %,d would have"
-                    + " feed-forward layers 4 * %,d = %,d wide, more than peft4j supports (%,d). Ask for a smaller hidden size", model, hidden,
-                    hidden, width, Integer.MAX_VALUE));
+            throw MemoryLimits.outOfMemory(String.format(Locale.ROOT, "A random %s with hidden size %,d would have feed-forward layers 4 * %,d"
+                    + " = %,d wide, more than peft4j supports (%,d). Ask for a smaller hidden size", model, hidden, hidden, width, Integer.MAX_VALUE));
         }
         return (int) width;
     }
@@ -84,37 +79,6 @@ public final class RandomModelSizes {
             elements = saturatedMultiply(elements, dim);
         }
         return elements;
-    }
-
-    private static String count(long value) {
-        return value == Long.MAX_VALUE ? "more than 2^63" : String.format(Locale.ROOT, "%,d", value);
-    }
-
-    private static long physicalMemory() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean system) {
-            return system.getTotalMemorySize();
-        }
-        return Long.MAX_VALUE;
-    }
-
-    /** {@code a * b} for {@code a, b >= 0}, or {@link Long#MAX_VALUE} when it overflows. */
-    private static long saturatedMultiply(long a, long b) {
-        try {
-            return Math.multiplyExact(a, b);
-        }
-        catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /** {@code a + b} for {@code a, b >= 0}, or {@link Long#MAX_VALUE} when it overflows. */
-    private static long saturatedAdd(long a, long b) {
-        try {
-            return Math.addExact(a, b);
-        }
-        catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE;
-        }
     }
 
     private static long saturatedSubtract(long a, long b) {

@@ -8,6 +8,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import io.github.peft4j.core.adapter.AdapterSizes;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.core.training.optim.AdamW;
 import io.github.peft4j.core.training.optim.AdamWConfig;
 import io.github.peft4j.spi.PeftException;
@@ -118,7 +119,7 @@ public final class RowEncoder {
      * @param hidden d, the MLP's input width
      */
     public static void checkSizes(String adapter, int parts, AdapterSizes.Source length, AdapterSizes.Source mlpWidth, int hidden, long width,
-            AdapterSizes.Limits limits) {
+            MemoryLimits limits) {
         long rows = length.value();
         long k = mlpWidth.value();
         if (k == 0) {

@@ -4,8 +4,8 @@ import static io.github.peft4j.testing.AdapterTesting.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.github.peft4j.core.adapter.AdapterSizes.Limits;
 import io.github.peft4j.core.adapter.AdapterSizes.Source;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.util.Map;
@@ -41,13 +41,12 @@ final class TestAdapterSizes {
                 StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 16777216 (--mlp-width) makes 'w' [128, 16777216] hold 2,147,483,648 numbers, more than one"
                         + " array can index (2,147,483,639); lower mlp-width (--mlp-width): at most 16,777,215 fit");
         assertError(() -> AdapterSizes.checkArray("'w'", Long.MAX_VALUE / 2, 4, Source.setting(Settings.LENGTH, Long.MAX_VALUE / 2), 4),
-                StandardErrorCode.OUT_OF_MEMORY, "more numbers than a 64-bit count holds");
-        assertThat(AdapterSizes.elements(Long.MAX_VALUE, 2)).isEqualTo(-1);
+                StandardErrorCode.OUT_OF_MEMORY, "hold more than 2^63 numbers, more than one array can index");
     }
 
     @Test
     void workBeyondMemorySaysHowMuchItNeedsAndWhatToLower() {
-        Limits limits = new Limits(2 * GIB, 8 * GIB);
+        MemoryLimits limits = new MemoryLimits(2 * GIB, 8 * GIB);
         assertThatCode(() -> AdapterSizes.checkMemory("A prefix", GIB, 4 * GIB, "1 parameter", "lower length", limits)).doesNotThrowAnyException();
         assertError(() -> AdapterSizes.checkMemory("A prefix", GIB, 12 * GIB, "its parameters", "lower length (--prefix-length)", limits),
                 StandardErrorCode.OUT_OF_MEMORY, "A prefix needs about 12.0 GiB (its parameters), more than this machine's 8.0 GiB of memory; lower length (--prefix-length)");

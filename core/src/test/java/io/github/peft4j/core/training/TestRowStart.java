@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.github.peft4j.core.adapter.AdapterSizes.Limits;
 import io.github.peft4j.core.adapter.AdapterSizes.Source;
 import io.github.peft4j.core.adapter.Settings;
+import io.github.peft4j.core.memory.MemoryLimits;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.BadAdapterFiles;
@@ -84,7 +84,7 @@ final class TestRowStart {
 
     @Test
     void sizesAreRefusedByTheSettingThatAskedForThem() {
-        Limits plenty = new Limits(Long.MAX_VALUE, Long.MAX_VALUE);
+        MemoryLimits plenty = new MemoryLimits(Long.MAX_VALUE, Long.MAX_VALUE);
         assertThatCode(() -> RowEncoder.checkSizes("A test", 3, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 512), 64, 1536,
                 plenty)).doesNotThrowAnyException();
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 2_000_000_000), Source.setting(Settings.MLP_WIDTH, 0), 64, 128,
@@ -92,7 +92,7 @@ final class TestRowStart {
                         + " 256,000,000,000 numbers, more than one array can index");
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 2_000_000_000), 64, 128,
                 plenty), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight' [128, 2000000000] hold");
-        Limits small = new Limits(GIB, 4 * GIB);
+        MemoryLimits small = new MemoryLimits(GIB, 4 * GIB);
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 4_000_000), 64, 128,
                 small), StandardErrorCode.OUT_OF_MEMORY, "A test with length = 10 (--prefix-length) and mlp-width = 4000000 (--mlp-width) needs about 2.9 GiB"
                         + " of Java heap for its starting values (772,000,768 parameters and the [10, 128] rows each pass computes, 4 bytes each;");
