@@ -71,11 +71,7 @@ final class TestInfixAdapter {
     private final InfixAdapterProvider provider = new InfixAdapterProvider();
 
     private InfixAdapter create(NDManager manager, long seed, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(MODEL.model(), manager, seed));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, seed));
     }
 
     /** The logits of {@link #BATCH} as the trainer feeds it (right-padded, each row's target start given). */

@@ -58,11 +58,7 @@ final class TestPrefixAdapter {
     private final PrefixAdapterProvider provider = new PrefixAdapterProvider();
 
     private PrefixAdapter create(NDManager manager, long seed, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(MODEL.model(), manager, seed));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, seed));
     }
 
     private static NDArray logits(AdapterHooks hooks, NDManager pass) {

@@ -14,6 +14,7 @@ import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.StandardErrorCode;
+import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.testing.FixtureFiles;
@@ -22,7 +23,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,11 +44,7 @@ final class TestPrefixBadInputs {
     private final PrefixAdapterProvider provider = new PrefixAdapterProvider();
 
     private PrefixAdapter create(NDManager manager, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(MODEL.model(), manager, 1));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, 1));
     }
 
     private static float[] logits(ParameterEfficientAdapter adapter, NDManager pass) {
