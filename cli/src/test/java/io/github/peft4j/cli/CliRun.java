@@ -14,6 +14,13 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(exitCode, out.toString(), err.toString());
     }
 
+    /** Runs the CLI and asserts that it exits 0, showing the command line and stderr otherwise. */
+    static CliRun succeeds(String... args) {
+        CliRun run = of(args);
+        assertThat(run.exitCode()).as("%s: %s", String.join(" ", args), run.err()).isZero();
+        return run;
+    }
+
     /**
      * Asserts the CLI's contract for a user error: exit code 2, the first line of stderr is {@code CODE: message}, and
      * no stack trace or Java class name is shown. Returns the message for further checks.

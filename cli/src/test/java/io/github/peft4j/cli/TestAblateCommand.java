@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Injector;
 import io.github.peft4j.core.inject.PeftInjector;
 import io.github.peft4j.core.inject.PluginRegistry;
-import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
-import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import io.github.peft4j.testing.Golden;
 import io.github.peft4j.testing.SharedData;
 import java.io.IOException;
@@ -54,13 +52,8 @@ final class TestAblateCommand {
     }
 
     /** A random one-layer GPT-2 with the byte-level fixture tokenizer and {@code positions} learned positions. */
-    private Path tinyModelWithTokenizer(int positions) throws IOException {
-        Path model = directory.resolve("model");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
-                "--positions", Integer.toString(positions), "--seed", "2", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
-        return model;
+    private Path tinyModelWithTokenizer(int positions) {
+        return CliModels.gpt2WithTokenizer(directory.resolve("model"), "--positions", Integer.toString(positions));
     }
 
     @Test

@@ -43,9 +43,7 @@ final class TestBadAdapterInputs {
     @BeforeAll
     static void createModelAndData() throws IOException {
         model = directory.resolve("model");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--preset", "tiny", "--layers", "1", "--vocab", "300", "--seed", "4", "--out",
-                model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
+        CliRun.succeeds("init-model", "--arch", "gpt2", "--preset", "tiny", "--layers", "1", "--vocab", "300", "--seed", "4", "--out", model.toString());
         data = directory.resolve("data.jsonl");
         Files.writeString(data, "{\"source\": [1, 2, 3], \"target\": [4, 5]}\n{\"source\": [6, 7], \"target\": [8, 9, 10]}\n");
     }

@@ -2,8 +2,6 @@ package io.github.peft4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
-import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,11 +68,7 @@ final class TestBadDataAndOptions {
 
     @Test
     void aDatasetRowLongerThanTheModelsPositionsIsNamedByFileAndLineInTrainingAndPrediction() throws IOException {
-        Path model = directory.resolve("gpt2-with-tokenizer");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
-                "--seed", "2", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        Path model = CliModels.gpt2WithTokenizer(directory.resolve("gpt2-with-tokenizer"));
         Path data = Files.createDirectories(directory.resolve("long-rows"));
         List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}",
                 "{\"source\": \"" + "Hello world ".repeat(100) + "\", \"target\": \"world\"}");

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.peft4j.core.safetensors.SafetensorsFixtures;
 import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
 import io.github.peft4j.core.tokenizer.TokenizerFiles;
+import io.github.peft4j.testing.BadModelFiles;
+import io.github.peft4j.testing.FixtureFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,8 +41,7 @@ final class TestBadModelFiles {
     @BeforeAll
     static void createModelAndData() throws IOException {
         model = directory.resolve("good");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--preset", "tiny", "--vocab", "300", "--seed", "4", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
+        CliRun.succeeds("init-model", "--arch", "gpt2", "--preset", "tiny", "--vocab", "300", "--seed", "4", "--out", model.toString());
         data = directory.resolve("data.jsonl");
         Files.writeString(data, "{\"source\": [1, 2, 3], \"target\": [4, 5]}\n{\"source\": [6, 7], \"target\": [8, 9]}\n");
     }
@@ -60,11 +61,11 @@ final class TestBadModelFiles {
                 bad("NaN weight", "MALFORMED_CHECKPOINT", "'h.1.attn.c_attn.weight'", "non-finite",
                         dir -> SafetensorsFixtures.overwriteFloat(dir.resolve("model.safetensors"), "h.1.attn.c_attn.weight", 3, Float.NaN)),
                 bad("n_layer 2147483647", "SHAPE_MISMATCH", "config.json", "\"n_layer\" is 2147483647",
-                        dir -> editConfig(dir, config -> config.put("n_layer", Integer.MAX_VALUE))),
+                        dir -> BadModelFiles.editConfig(dir, config -> config.put("n_layer", Integer.MAX_VALUE))),
                 bad("n_embd disagreeing with wte", "SHAPE_MISMATCH", "config.json", "\"n_embd\" is 128",
-                        dir -> editConfig(dir, config -> config.put("n_embd", 128))),
+                        dir -> BadModelFiles.editConfig(dir, config -> config.put("n_embd", 128))),
                 bad("n_head of the wrong type", "MALFORMED_CONFIG", "config.json", "\"n_head\" must be an integer",
-                        dir -> editConfig(dir, config -> config.put("n_head", "4"))),
+                        dir -> BadModelFiles.editConfig(dir, config -> config.put("n_head", "4"))),
                 bad("broken tokenizer.json", "MALFORMED_CONFIG", "tokenizer.json", "not valid JSON",
                         dir -> write(dir.resolve(TokenizerFiles.TOKENIZER_JSON), "{\"model\": {")),
                 bad("tokenizer.json of the wrong structure", "MALFORMED_CONFIG", "tokenizer.json", "no model.vocab",
@@ -110,19 +111,7 @@ final class TestBadModelFiles {
     }
 
     private static Path copyOfGoodModel(String kind) {
-        Path copy = directory.resolve(kind.replaceAll("[^a-zA-Z0-9]+", "-"));
-        try {
-            Files.createDirectories(copy);
-            try (Stream<Path> files = Files.list(model)) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, copy.resolve(file.getFileName()));
-                }
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return copy;
+        return FixtureFiles.copyDirectory(model, directory.resolve(kind.replaceAll("[^a-zA-Z0-9]+", "-")));
     }
 
     /** Rewrites the header of the directory's model.safetensors, keeping its data bytes. */
@@ -134,18 +123,6 @@ final class TestBadModelFiles {
             ObjectNode header = (ObjectNode) JSON.readTree(new String(bytes, 8, headerLength, StandardCharsets.UTF_8));
             edit.accept(header);
             SafetensorsFixtures.writeRaw(file, header.toString(), Arrays.copyOfRange(bytes, 8 + headerLength, bytes.length));
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void editConfig(Path dir, Consumer<ObjectNode> edit) {
-        Path file = dir.resolve("config.json");
-        try {
-            ObjectNode config = (ObjectNode) JSON.readTree(file.toFile());
-            edit.accept(config);
-            Files.writeString(file, config.toPrettyString());
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);

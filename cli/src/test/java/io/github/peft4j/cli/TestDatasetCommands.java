@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
-import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import io.github.peft4j.testing.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,11 +37,7 @@ final class TestDatasetCommands {
 
     @Test
     void trainPredictEvaluateOnAJsonlDataset() throws IOException {
-        Path model = directory.resolve("model");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
-                "--seed", "2", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        Path model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
         Path data = directory.resolve("data");
         Files.createDirectories(data);
         List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}", "{\"source\": \"name : world\", \"target\": \"world Hello\"}");

@@ -11,8 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.format.LayerPrefixes;
 import io.github.peft4j.core.format.PrefixFiles;
 import io.github.peft4j.core.safetensors.SafetensorsWriter;
-import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
-import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import io.github.peft4j.spi.AttentionSite;
 import io.github.peft4j.spi.ModelGeometry;
 import java.io.IOException;
@@ -44,11 +42,7 @@ final class TestMixedAdapterCommands {
 
     @BeforeAll
     static void createModelAndAdapters() throws IOException {
-        model = directory.resolve("model");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--preset", "tiny", "--layers", "1", "--vocab",
-                Integer.toString(Gpt2StyleVocabulary.vocab().size()), "--seed", "2", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
         geometry = geometryOf(model);
         adapters = Map.of("a", randomAdapter("a", geometry, 2, 1), "b", randomAdapter("b", geometry, 2, 2), "c", randomAdapter("c", geometry, 2, 3),
                 "long", randomAdapter("long", geometry, 4, 4));

@@ -2,8 +2,6 @@ package io.github.peft4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
-import io.github.peft4j.core.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,10 +11,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every command that writes follows one policy: a target that peft4j did not write is refused (OUTPUT_EXISTS) and
@@ -33,11 +35,7 @@ final class TestOutputPolicy {
 
     @BeforeAll
     static void createModelDataAndRun() throws IOException {
-        model = directory.resolve("model");
-        CliRun init = CliRun.of("init-model", "--arch", "gpt2", "--layers", "1", "--vocab", Integer.toString(Gpt2StyleVocabulary.vocab().size()),
-                "--seed", "2", "--out", model.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        TokenizerFiles.writeByteLevelBpe(model, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
+        model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
         data = directory.resolve("data");
         Files.createDirectories(data);
         List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}", "{\"source\": \"name : world\", \"target\": \"world Hello\"}");
@@ -45,8 +43,7 @@ final class TestOutputPolicy {
             Files.write(data.resolve(split + ".jsonl"), rows);
         }
         run = directory.resolve("run");
-        CliRun train = CliRun.of(train(run, data.resolve("train.jsonl")));
-        assertThat(train.exitCode()).as(train.err()).isZero();
+        CliRun.succeeds(train(run, data.resolve("train.jsonl")));
     }
 
     private static String[] train(Path out, Path trainingData) {
@@ -113,7 +110,7 @@ final class TestOutputPolicy {
     }
 
     /** The command on each unrelated target is refused with OUTPUT_EXISTS naming it, and leaves it as it was. */
-    private static void refusesUnrelatedTargets(String name, java.util.function.Function<Path, String[]> command, boolean offersForce) throws IOException {
+    private static void refusesUnrelatedTargets(String name, Function<Path, String[]> command, boolean offersForce) throws IOException {
         for (Path target : unrelated(name)) {
             Map<String, String> before = snapshot(target);
             String message = CliRun.of(command.apply(target)).assertUserError("OUTPUT_EXISTS");
@@ -126,7 +123,7 @@ final class TestOutputPolicy {
     }
 
     /** The command on a target below a regular file fails with WRITE_FAILED naming that file. */
-    private static void belowARegularFileIsAWriteFailure(String name, java.util.function.Function<Path, String[]> command) throws IOException {
+    private static void belowARegularFileIsAWriteFailure(String name, Function<Path, String[]> command) throws IOException {
         Path file = directory.resolve(name + "-a-file");
         Files.writeString(file, "x");
         String message = CliRun.of(command.apply(file.resolve("out"))).assertUserError("WRITE_FAILED");
@@ -134,24 +131,45 @@ final class TestOutputPolicy {
         assertThat(file).hasContent("x");
     }
 
-    private static void succeeds(String... arguments) {
-        CliRun result = CliRun.of(arguments);
-        assertThat(result.exitCode()).as("%s: %s", String.join(" ", arguments), result.err()).isZero();
+    /** Every command that writes: its name, how it is called on an output path, and whether its refusal offers --force. */
+    static Stream<Arguments> writingCommands() {
+        return Stream.of(
+                writing("export", TestOutputPolicy::export, true),
+                // train has no --force (a run directory is resumed, not replaced): its refusal does not offer it.
+                writing("train", out -> train(out, data.resolve("train.jsonl")), false),
+                writing("predict", TestOutputPolicy::predict, true),
+                writing("forward", TestOutputPolicy::forward, true),
+                writing("init-model", TestOutputPolicy::initModel, true),
+                writing("ablate", TestOutputPolicy::ablate, true),
+                writing("demo", TestOutputPolicy::demo, true));
+    }
+
+    private static Arguments writing(String name, Function<Path, String[]> command, boolean offersForce) {
+        return Arguments.of(name, command, offersForce);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("writingCommands")
+    void aTargetPeftDidNotWriteIsRefusedAndLeftAsItWas(String name, Function<Path, String[]> command, boolean offersForce) throws IOException {
+        refusesUnrelatedTargets(name, command, offersForce);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("writingCommands")
+    void aTargetBelowARegularFileIsAWriteFailure(String name, Function<Path, String[]> command, boolean offersForce) throws IOException {
+        belowARegularFileIsAWriteFailure(name, command);
     }
 
     @Test
     void export() throws IOException {
-        refusesUnrelatedTargets("export", TestOutputPolicy::export, true);
-        belowARegularFileIsAWriteFailure("export", TestOutputPolicy::export);
-
         Path adapter = directory.resolve("exported");
-        succeeds(export(adapter));
+        CliRun.succeeds(export(adapter));
         Files.writeString(adapter.resolve("adapter_config.json"), "stale");
-        succeeds(export(adapter));
+        CliRun.succeeds(export(adapter));
         assertThat(adapter.resolve("adapter_config.json")).as("the earlier export was replaced").content().contains("PREFIX_TUNING");
 
         Path folder = unrelated("export-forced").get(1);
-        succeeds(with(export(folder), "--force"));
+        CliRun.succeeds(with(export(folder), "--force"));
         assertThat(folder.resolve("adapter_config.json")).exists();
         assertThat(folder.resolve("sub")).doesNotExist();
 
@@ -167,15 +185,13 @@ final class TestOutputPolicy {
 
     @Test
     void train() throws IOException {
-        refusesUnrelatedTargets("train", out -> train(out, data.resolve("train.jsonl")), false);
-        belowARegularFileIsAWriteFailure("train", out -> train(out, data.resolve("train.jsonl")));
         Map<String, String> runBefore = snapshot(run);
         assertThat(CliRun.of(train(run, data.resolve("train.jsonl"))).assertUserError("OUTPUT_EXISTS")).contains(run.toString(), "--resume");
         assertThat(snapshot(run)).isEqualTo(runBefore);
 
         Path empty = directory.resolve("empty-run");
         Files.createDirectories(empty);
-        succeeds(train(empty, data.resolve("train.jsonl")));
+        CliRun.succeeds(train(empty, data.resolve("train.jsonl")));
         assertThat(empty.resolve("adapter/adapter_config.json")).exists();
     }
 
@@ -193,7 +209,7 @@ final class TestOutputPolicy {
         assertThat(created).as("the directory this run created is gone").doesNotExist();
         assertThat(existing).as("the directory that was there stays, empty").isEmptyDirectory();
         Files.copy(data.resolve("train.jsonl"), rows, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        succeeds(train(created, rows));
+        CliRun.succeeds(train(created, rows));
         assertThat(created.resolve("adapter/adapter_config.json")).exists();
     }
 
@@ -213,11 +229,8 @@ final class TestOutputPolicy {
 
     @Test
     void predict() throws IOException {
-        refusesUnrelatedTargets("predict", TestOutputPolicy::predict, true);
-        belowARegularFileIsAWriteFailure("predict", TestOutputPolicy::predict);
-
         Path file = unrelated("predict-forced").get(0);
-        succeeds(with(predict(file), "--force"));
+        CliRun.succeeds(with(predict(file), "--force"));
         assertThat(Files.readAllLines(file)).hasSize(2);
 
         Path folder = unrelated("predict-folder").get(1);
@@ -230,47 +243,38 @@ final class TestOutputPolicy {
 
     @Test
     void forward() throws IOException {
-        refusesUnrelatedTargets("forward", TestOutputPolicy::forward, true);
-        belowARegularFileIsAWriteFailure("forward", TestOutputPolicy::forward);
-
         Path logits = directory.resolve("logits.safetensors");
-        succeeds(forward(logits));
-        succeeds(forward(logits));
+        CliRun.succeeds(forward(logits));
+        CliRun.succeeds(forward(logits));
 
         Path file = unrelated("forward-forced").get(0);
-        succeeds(with(forward(file), "--force"));
+        CliRun.succeeds(with(forward(file), "--force"));
         assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("\"logits\"");
     }
 
     @Test
     void initModel() throws IOException {
-        refusesUnrelatedTargets("init-model", TestOutputPolicy::initModel, true);
-        belowARegularFileIsAWriteFailure("init-model", TestOutputPolicy::initModel);
-
         Path written = directory.resolve("init-model-again");
-        succeeds(initModel(written));
+        CliRun.succeeds(initModel(written));
         Files.writeString(written.resolve("vocab.json"), "{}");
-        succeeds(initModel(written));
+        CliRun.succeeds(initModel(written));
         assertThat(written.resolve("vocab.json")).as("files init-model does not write are kept").hasContent("{}");
 
         Path folder = unrelated("init-model-forced").get(1);
-        succeeds(with(initModel(folder), "--force"));
+        CliRun.succeeds(with(initModel(folder), "--force"));
         assertThat(folder.resolve("model.safetensors")).exists();
         assertThat(folder.resolve("sub/photo.jpg")).hasContent("jpeg");
     }
 
     @Test
     void ablate() throws IOException {
-        refusesUnrelatedTargets("ablate", TestOutputPolicy::ablate, true);
-        belowARegularFileIsAWriteFailure("ablate", TestOutputPolicy::ablate);
-
         Path ablation = directory.resolve("ablation");
-        succeeds(ablate(ablation));
-        succeeds(ablate(ablation));
+        CliRun.succeeds(ablate(ablation));
+        CliRun.succeeds(ablate(ablation));
         assertThat(ablation.resolve("ablation.json")).exists();
 
         Path folder = unrelated("ablate-forced").get(1);
-        succeeds(with(ablate(folder), "--force"));
+        CliRun.succeeds(with(ablate(folder), "--force"));
         assertThat(folder.resolve("ablation.json")).exists();
 
         Map<String, String> modelBefore = snapshot(model);
@@ -280,8 +284,6 @@ final class TestOutputPolicy {
 
     @Test
     void demoRefusesBeforeDoingAnyWork() throws IOException {
-        refusesUnrelatedTargets("demo", TestOutputPolicy::demo, true);
-        belowARegularFileIsAWriteFailure("demo", TestOutputPolicy::demo);
         List<String> refused = new ArrayList<>();
         for (Path protectedDirectory : List.of(Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")), Path.of("/"))) {
             refused.add(CliRun.of(with(demo(protectedDirectory), "--force")).assertUserError("INVALID_ARGUMENT"));

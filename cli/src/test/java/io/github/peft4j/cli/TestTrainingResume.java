@@ -50,7 +50,7 @@ final class TestTrainingResume {
     @BeforeAll
     static void createModelAndData() throws IOException {
         model = directory.resolve("model");
-        assertThat(CliRun.of("init-model", "--arch", "gpt2", "--layers", "2", "--vocab", "120", "--seed", "9", "--out", model.toString()).exitCode()).isZero();
+        CliRun.succeeds("init-model", "--arch", "gpt2", "--layers", "2", "--vocab", "120", "--seed", "9", "--out", model.toString());
         data = directory.resolve("data.jsonl");
         Random random = new Random(3);
         List<String> rows = new ArrayList<>();

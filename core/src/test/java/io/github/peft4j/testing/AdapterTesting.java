@@ -21,6 +21,7 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.RandomModelShape;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +51,15 @@ public final class AdapterTesting {
     public static ModelBackend tinyModel(BackendProvider backend, Path directory, long seed, NDManager manager) {
         backend.writeRandomModel(directory, RandomModelShape.preset("tiny"), seed, manager);
         return backend.load(directory, manager);
+    }
+
+    /** The adapter settings {@code key1, value1, key2, value2, ...}, in their order. */
+    public static Map<String, String> settings(String... keysAndValues) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            settings.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return settings;
     }
 
     /** A backend of {@code geometry} that offers only {@code points}; it cannot run. */

@@ -56,7 +56,7 @@ public final class BadAdapterFiles {
         changeTensor(file, name, tensor -> tensor.toType(type, false));
     }
 
-    /** Edits the JSON object in {@code file} (an {@code adapter_config.json}). */
+    /** Edits the JSON object in {@code file} (an {@code adapter_config.json}, a model's {@code config.json}). */
     public static void editConfig(Path file, Consumer<ObjectNode> edit) {
         try {
             ObjectNode config = (ObjectNode) JSON.readTree(file.toFile());

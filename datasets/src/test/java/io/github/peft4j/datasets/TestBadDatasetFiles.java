@@ -1,7 +1,5 @@
 package io.github.peft4j.datasets;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.github.peft4j.core.training.TokenLimits;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
@@ -12,24 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bytes that are not UTF-8 and rows that do not fit the model, in every format: each refused naming file and line (or entry). */
 final class TestBadDatasetFiles {
-    /** One token per character, ids = code points. */
-    private static final TextTokenizer CHARACTERS = new TextTokenizer() {
-        @Override
-        public long[] encode(String text) {
-            return text.codePoints().asLongStream().toArray();
-        }
-
-        @Override
-        public String decode(long[] ids) {
-            return LongStream.of(ids).collect(StringBuilder::new, (text, id) -> text.appendCodePoint((int) id), StringBuilder::append).toString();
-        }
-    };
+    private static final TextTokenizer CHARACTERS = new CharacterTokenizer();
     private static final byte LATIN1_E_ACUTE = (byte) 0xE9;
 
     @TempDir

@@ -17,18 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 final class TestCausalLmLayout {
-    /** One id per character: the code point. */
-    private static final TextTokenizer CHARACTERS = new TextTokenizer() {
-        @Override
-        public long[] encode(String text) {
-            return text.codePoints().asLongStream().toArray();
-        }
-
-        @Override
-        public String decode(long[] ids) {
-            return LongStream.of(ids).collect(StringBuilder::new, (text, id) -> text.appendCodePoint((int) id), StringBuilder::append).toString();
-        }
-    };
+    private static final TextTokenizer CHARACTERS = new CharacterTokenizer();
     private static final long EOS = 50256;
 
     @TempDir

@@ -9,18 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 final class TestSeq2SeqLayout {
-    /** One id per character: the code point. */
-    private static final TextTokenizer CHARACTERS = new TextTokenizer() {
-        @Override
-        public long[] encode(String text) {
-            return text.codePoints().asLongStream().toArray();
-        }
-
-        @Override
-        public String decode(long[] ids) {
-            throw new UnsupportedOperationException();
-        }
-    };
+    private static final TextTokenizer CHARACTERS = new CharacterTokenizer();
     private static final long BOS = 0;
     private static final long EOS = 2;
 

@@ -24,21 +24,18 @@ import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.InjectionPoint;
 import io.github.peft4j.spi.ModelBackend;
-import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
+import io.github.peft4j.testing.FixtureFiles;
+import io.github.peft4j.testing.TinyModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,37 +45,22 @@ final class TestEmbeddingAdapter {
     @RegisterExtension
     static final EngineManager ARRAYS = new EngineManager();
 
+    @RegisterExtension
+    static final TinyModel MODEL = TinyModel.golden(new Gpt2BackendProvider());
+
     private static final long[][] IDS = {{5, 17, 300, 42, 9, 610}, {7, 7, 1, 2, 3, 999}};
 
     @TempDir
     Path directory;
 
-    private static ModelBackend model;
-    private static ModelGeometry geometry;
-
     private final EmbeddingAdapterProvider provider = new EmbeddingAdapterProvider();
 
-    @BeforeAll
-    static void loadModel() {
-        model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), ARRAYS.manager());
-        geometry = model.geometry();
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
     private EmbeddingAdapter create(NDManager manager, long seed, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(model, manager, seed));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, seed));
     }
 
     private static NDArray logits(AdapterHooks hooks, NDManager pass) {
-        return model.forward(ForwardInput.of(pass.create(IDS)), hooks);
+        return MODEL.model().forward(ForwardInput.of(pass.create(IDS)), hooks);
     }
 
     @Test
@@ -94,8 +76,8 @@ final class TestEmbeddingAdapter {
                 System.arraycopy(words, 0, prepended[row], 0, words.length);
                 System.arraycopy(IDS[row], 0, prepended[row], words.length, IDS[row].length);
             }
-            NDArray reference = model.forward(ForwardInput.of(pass.create(prepended)), AdapterHooks.NONE);
-            assertThat(adapted.getShape()).isEqualTo(new Shape(IDS.length, IDS[0].length, geometry.vocabSize()));
+            NDArray reference = MODEL.model().forward(ForwardInput.of(pass.create(prepended)), AdapterHooks.NONE);
+            assertThat(adapted.getShape()).isEqualTo(new Shape(IDS.length, IDS[0].length, MODEL.geometry().vocabSize()));
             assertThat(adapted.toFloatArray()).containsExactly(reference.get(new NDIndex(":, {}:, :", words.length)).toFloatArray(), offset(1e-4f));
         }
     }
@@ -105,7 +87,7 @@ final class TestEmbeddingAdapter {
         try (NDManager manager = ARRAYS.manager().newSubManager(); EmbeddingAdapter adapter = create(manager, 1, "init-ids", "464,3", "length", "5",
                 "mlp-width", "0"); NDManager pass = ARRAYS.manager().newSubManager()) {
             float[] rows = adapter.trainableParameters().get("prompt_module.embedding.weight").toFloatArray();
-            float[] expected = model.tokenEmbeddings(pass.create(new long[] {464, 3, 464, 3, 464})).toFloatArray();
+            float[] expected = MODEL.model().tokenEmbeddings(pass.create(new long[] {464, 3, 464, 3, 464})).toFloatArray();
             assertThat(rows).containsExactly(expected);
         }
     }
@@ -114,7 +96,7 @@ final class TestEmbeddingAdapter {
     void wordsInitWithAnMlpFitsTheMlpToTheWordsEmbeddings() {
         try (NDManager manager = ARRAYS.manager().newSubManager(); EmbeddingAdapter fitted = create(manager, 4, "init-ids", "464,3,77", "mlp-width", "16");
                 EmbeddingAdapter unfitted = create(manager, 4, "length", "3", "mlp-width", "16"); NDManager pass = ARRAYS.manager().newSubManager()) {
-            float[] target = model.tokenEmbeddings(pass.create(new long[] {464, 3, 77})).toFloatArray();
+            float[] target = MODEL.model().tokenEmbeddings(pass.create(new long[] {464, 3, 77})).toFloatArray();
             double before = meanSquaredError(embeddings(unfitted, pass), target);
             double after = meanSquaredError(embeddings(fitted, pass), target);
             assertThat(after).as("MSE to the words' embeddings after the fit (%s before)", before).isLessThan(before / 2);
@@ -136,7 +118,7 @@ final class TestEmbeddingAdapter {
 
     @Test
     void parametersFollowPkAndDAndCountTheExportedForm() {
-        int d = geometry.hiddenSize();
+        int d = MODEL.geometry().hiddenSize();
         try (NDManager manager = ARRAYS.manager().newSubManager(); EmbeddingAdapter mlp = create(manager, 1, "length", "4", "mlp-width", "16");
                 EmbeddingAdapter flat = create(manager, 1, "length", "4", "mlp-width", "0"); EmbeddingAdapter defaults = create(manager, 1)) {
             Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -161,7 +143,7 @@ final class TestEmbeddingAdapter {
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             AdapterHooks hooks = adapter.hooks(new ForwardContext(pass, 2, true));
             NDArray embeddings = hooks.inputEmbeddings(Stack.DECODER).orElseThrow();
-            assertThat(embeddings.getShape()).isEqualTo(new Shape(1, 3, geometry.hiddenSize()));
+            assertThat(embeddings.getShape()).isEqualTo(new Shape(1, 3, MODEL.geometry().hiddenSize()));
             assertThat(embeddings.getManager()).isSameAs(pass);
             assertThat(hooks.positionOffset(Stack.DECODER)).isEqualTo(3);
             assertThat(hooks.inputEmbeddings(Stack.ENCODER)).isEmpty();
@@ -186,7 +168,7 @@ final class TestEmbeddingAdapter {
     @Test
     void gradientsReachEveryParameterAndTheBaseModelStaysBitIdentical() {
         Map<String, byte[]> baseBefore = new LinkedHashMap<>();
-        model.baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
+        MODEL.model().baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
         try (NDManager manager = ARRAYS.manager().newSubManager(); EmbeddingAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16");
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             adapter.trainableParameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
@@ -199,7 +181,7 @@ final class TestEmbeddingAdapter {
                 assertThat(gradient).as(name).doesNotContain(Float.NaN);
             });
         }
-        model.baseParameters().forEach((name, weight) -> {
+        MODEL.model().baseParameters().forEach((name, weight) -> {
             assertThat(weight.hasGradient()).as(name).isFalse();
             assertThat(weight.toByteArray()).as(name).isEqualTo(baseBefore.get(name));
         });
@@ -216,22 +198,22 @@ final class TestEmbeddingAdapter {
             assertThat(config.get("peft_type").asText()).isEqualTo("PROMPT_TUNING");
             assertThat(config.get("task_type").asText()).isEqualTo("CAUSAL_LM");
             assertThat(config.get("num_virtual_tokens").asInt()).isEqualTo(3);
-            assertThat(config.get("token_dim").asInt()).isEqualTo(geometry.hiddenSize());
+            assertThat(config.get("token_dim").asInt()).isEqualTo(MODEL.geometry().hiddenSize());
             assertThat(config.get("num_transformer_submodules").asInt()).isEqualTo(1);
-            assertThat(config.get("num_layers").asInt()).isEqualTo(geometry.decoderLayers());
-            assertThat(config.get("num_attention_heads").asInt()).isEqualTo(geometry.heads());
+            assertThat(config.get("num_layers").asInt()).isEqualTo(MODEL.geometry().decoderLayers());
+            assertThat(config.get("num_attention_heads").asInt()).isEqualTo(MODEL.geometry().heads());
             assertThat(config.get("prompt_tuning_init").asText()).isEqualTo("RANDOM");
             assertThat(config.get("base_model_name_or_path").asText()).isEqualTo("gpt2");
             try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve("adapter_model.safetensors"))) {
                 assertThat(weights.names()).containsExactly("prompt_embeddings");
-                assertThat(weights.info("prompt_embeddings").shape()).isEqualTo(new Shape(3, geometry.hiddenSize()));
+                assertThat(weights.info("prompt_embeddings").shape()).isEqualTo(new Shape(3, MODEL.geometry().hiddenSize()));
             }
 
-            try (EmbeddingAdapter loaded = provider.load(directory, new AdapterContext(model, manager, 0))) {
+            try (EmbeddingAdapter loaded = provider.load(directory, new AdapterContext(MODEL.model(), manager, 0))) {
                 assertThat(loaded.trainableParameters()).containsOnlyKeys("prompt_module.embedding.weight");
                 assertThat(loaded.exportedParameterCount()).isEqualTo(adapter.exportedParameterCount());
                 assertThat(logits(loaded.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray()).containsExactly(expected, offset(1e-5f));
-                try (EmbeddingAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(model, manager, 9))) {
+                try (EmbeddingAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(MODEL.model(), manager, 9))) {
                     assertThat(recreated.trainableParameters().get("prompt_module.embedding.weight").toFloatArray())
                             .containsExactly(loaded.trainableParameters().get("prompt_module.embedding.weight").toFloatArray());
                 }
@@ -265,18 +247,18 @@ final class TestEmbeddingAdapter {
 
     @Test
     void backendsAndStartingPointsThatDoNotFitAreRefused() {
-        ModelBackend prefixOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX));
+        ModelBackend prefixOnly = AdapterTesting.stubBackend(MODEL.geometry(), Set.of(InjectionPoint.ATTENTION_PREFIX));
         assertError(() -> provider.create(EmbeddingConfig.defaults(), new AdapterContext(prefixOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "INPUT_EMBEDDINGS");
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager files = ARRAYS.manager().newSubManager()) {
-            assertError(() -> create(manager, 0, "init-ids", "5," + geometry.vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
+            assertError(() -> create(manager, 0, "init-ids", "5," + MODEL.geometry().vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
             assertError(() -> create(manager, 0, "init-text", "hello"), StandardErrorCode.INVALID_ARGUMENT, "init-ids");
             assertError(() -> create(manager, 0, "init-file", directory.resolve("absent.safetensors").toString()), StandardErrorCode.FILE_NOT_FOUND, "absent");
             Path unrelated = directory.resolve("unrelated.safetensors");
             SafetensorsWriter.write(unrelated, Map.of("weights", files.zeros(new Shape(2))), Map.of());
             assertError(() -> create(manager, 0, "init-file", unrelated.toString()), StandardErrorCode.MISSING_TENSOR, "prompt_module.embedding.weight");
 
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             AtomicFiles.writeString(directory.resolve("prefix/adapter_config.json"), "{\"peft_type\": \"PREFIX_TUNING\", \"task_type\": \"CAUSAL_LM\"}");
             SafetensorsWriter.write(directory.resolve("prefix/adapter_model.safetensors"), Map.of("prompt_embeddings", files.zeros(new Shape(2, 8))), Map.of());
             assertError(() -> provider.load(directory.resolve("prefix"), context), StandardErrorCode.MALFORMED_CONFIG, "PREFIX_TUNING");
@@ -295,13 +277,13 @@ final class TestEmbeddingAdapter {
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             Path float32 = directory.resolve("f32");
             adapter.export(float32);
-            Path float64 = copy(float32, directory.resolve("f64"));
+            Path float64 = FixtureFiles.copyDirectory(float32, directory.resolve("f64"));
             BadAdapterFiles.retype(float64.resolve("adapter_model.safetensors"), "prompt_embeddings", DataType.FLOAT64);
             try (SafetensorsFile weights = SafetensorsFile.open(float64.resolve("adapter_model.safetensors"))) {
                 assertThat(weights.info("prompt_embeddings").dtype()).isEqualTo("F64");
             }
-            try (EmbeddingAdapter single = provider.load(float32, new AdapterContext(model, manager, 0));
-                    EmbeddingAdapter dual = provider.load(float64, new AdapterContext(model, manager, 0))) {
+            try (EmbeddingAdapter single = provider.load(float32, new AdapterContext(MODEL.model(), manager, 0));
+                    EmbeddingAdapter dual = provider.load(float64, new AdapterContext(MODEL.model(), manager, 0))) {
                 float[] expected = logits(single.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray();
                 assertThat(logits(dual.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray()).containsExactly(expected);
             }
@@ -311,28 +293,28 @@ final class TestEmbeddingAdapter {
     @Test
     void corruptDirectoriesAndStartingFilesAreRefusedNamingFileAndTensor() throws IOException {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             Path good = directory.resolve("good");
             try (EmbeddingAdapter adapter = create(manager, 5, "length", "3", "mlp-width", "8")) {
                 adapter.export(good);
                 SafetensorsWriter.write(directory.resolve("start.safetensors"), adapter.trainableParameters(), Map.of());
             }
-            Path nan = copy(good, directory.resolve("nan"));
+            Path nan = FixtureFiles.copyDirectory(good, directory.resolve("nan"));
             BadAdapterFiles.setFirst(nan.resolve("adapter_model.safetensors"), "prompt_embeddings", Float.NaN);
             assertError(() -> provider.load(nan, context), StandardErrorCode.MALFORMED_CHECKPOINT,
                     "tensor 'prompt_embeddings' of " + nan.resolve("adapter_model.safetensors") + " holds 1 non-finite value");
-            Path integers = copy(good, directory.resolve("integers"));
+            Path integers = FixtureFiles.copyDirectory(good, directory.resolve("integers"));
             BadAdapterFiles.retype(integers.resolve("adapter_model.safetensors"), "prompt_embeddings", DataType.INT64);
             assertError(() -> provider.load(integers, context), StandardErrorCode.MALFORMED_CHECKPOINT, "holds I64 values; an adapter's tensors are floating point");
-            Path task = copy(good, directory.resolve("task"));
+            Path task = FixtureFiles.copyDirectory(good, directory.resolve("task"));
             BadAdapterFiles.editConfig(task.resolve("adapter_config.json"), json -> json.put("task_type", "TOKEN_CLS"));
             assertError(() -> provider.load(task, context), StandardErrorCode.MALFORMED_CONFIG, "has \"task_type\": \"TOKEN_CLS\"; expected \"CAUSAL_LM\"");
-            Path submodules = copy(good, directory.resolve("submodules"));
+            Path submodules = FixtureFiles.copyDirectory(good, directory.resolve("submodules"));
             BadAdapterFiles.editConfig(submodules.resolve("adapter_config.json"), json -> json.put("num_transformer_submodules", "two"));
             assertError(() -> provider.load(submodules, context), StandardErrorCode.MALFORMED_CONFIG, "\"num_transformer_submodules\": \"two\"");
-            Path tooLong = copy(good, directory.resolve("long"));
-            BadAdapterFiles.editConfig(tooLong.resolve("adapter_config.json"), json -> json.put("num_virtual_tokens", geometry.maxPositions()));
-            assertError(() -> provider.load(tooLong, context), StandardErrorCode.INVALID_ARGUMENT, "says num_virtual_tokens = " + geometry.maxPositions()
+            Path tooLong = FixtureFiles.copyDirectory(good, directory.resolve("long"));
+            BadAdapterFiles.editConfig(tooLong.resolve("adapter_config.json"), json -> json.put("num_virtual_tokens", MODEL.geometry().maxPositions()));
+            assertError(() -> provider.load(tooLong, context), StandardErrorCode.INVALID_ARGUMENT, "says num_virtual_tokens = " + MODEL.geometry().maxPositions()
                     + ": real tokens are numbered after the");
 
             Path start = directory.resolve("start.safetensors");
@@ -346,8 +328,8 @@ final class TestEmbeddingAdapter {
     @Test
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
-            assertError(() -> create(manager, 0, "length", Integer.toString(geometry.maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
-                    "length = " + geometry.maxPositions() + " (--prefix-length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "length", Integer.toString(MODEL.geometry().maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
+                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length): real tokens are numbered after the");
             assertError(() -> create(manager, 0, "length", "2000000000", "mlp-width", "0"), StandardErrorCode.INVALID_ARGUMENT, "lower length (--prefix-length)");
             assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
                     "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
@@ -355,15 +337,5 @@ final class TestEmbeddingAdapter {
                     "length = 3000000000 (--prefix-length) is too large");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
-    }
-
-    private static Path copy(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, to.resolve(file.getFileName()));
-            }
-        }
-        return to;
     }
 }

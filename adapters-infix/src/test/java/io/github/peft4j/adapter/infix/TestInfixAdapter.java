@@ -35,6 +35,7 @@ import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
+import io.github.peft4j.testing.TinyModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,8 +47,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
 final class TestInfixAdapter {
     @RegisterExtension
     static final EngineManager ARRAYS = new EngineManager();
+
+    @RegisterExtension
+    static final TinyModel MODEL = TinyModel.golden(new Gpt2BackendProvider());
 
     private static final long[] SOURCE = {5, 17, 300, 42, 999};
     private static final long[] WORDS = {464, 3, 77};
@@ -66,35 +68,17 @@ final class TestInfixAdapter {
     @TempDir
     Path directory;
 
-    private static ModelBackend model;
-    private static ModelGeometry geometry;
-
     private final InfixAdapterProvider provider = new InfixAdapterProvider();
 
-    @BeforeAll
-    static void loadModel() {
-        model = AdapterTesting.goldenModel(new Gpt2BackendProvider(), ARRAYS.manager());
-        geometry = model.geometry();
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
     private InfixAdapter create(NDManager manager, long seed, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(model, manager, seed));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, seed));
     }
 
     /** The logits of {@link #BATCH} as the trainer feeds it (right-padded, each row's target start given). */
     private static NDArray logits(AdapterHooks hooks, NDManager pass) {
         ForwardInput training = CausalLmBatch.of(BATCH, 999).toInput(pass);
         // Every position's logits (training asks for the target's only), for comparisons across the whole row.
-        return model.forward(new ForwardInput(training.inputIds(), training.attentionMask(), training.positionIds(), training.decoderInputIds(),
+        return MODEL.model().forward(new ForwardInput(training.inputIds(), training.attentionMask(), training.positionIds(), training.decoderInputIds(),
                 training.decoderAttentionMask(), training.targetStart(), Optional.empty()), hooks);
     }
 
@@ -110,8 +94,8 @@ final class TestInfixAdapter {
             assertThat(adapter.length()).isEqualTo(WORDS.length);
             NDArray adapted = logits(adapter.hooks(new ForwardContext(pass, BATCH.size(), false)), pass);
             long[] inserted = concat(SOURCE, WORDS, TARGET);
-            NDArray reference = model.forward(ForwardInput.of(pass.create(new long[][] {inserted})), AdapterHooks.NONE);
-            NDArray plain = model.forward(ForwardInput.of(pass.create(new long[][] {SOURCE})), AdapterHooks.NONE);
+            NDArray reference = MODEL.model().forward(ForwardInput.of(pass.create(new long[][] {inserted})), AdapterHooks.NONE);
+            NDArray plain = MODEL.model().forward(ForwardInput.of(pass.create(new long[][] {SOURCE})), AdapterHooks.NONE);
 
             int source = SOURCE.length;
             assertThat(rows(adapted, 0, source, source + TARGET.length)).as("at the target's positions")
@@ -130,7 +114,7 @@ final class TestInfixAdapter {
             assertThat(adapter.config().boundary()).isEqualTo(InfixConfig.Boundary.SEPARATOR);
             NDArray adapted = logits(adapter.hooks(new ForwardContext(pass, BATCH.size(), false)), pass);
             long[] inserted = concat(head, WORDS, new long[] {SOURCE[SOURCE.length - 1]}, TARGET);
-            NDArray reference = model.forward(ForwardInput.of(pass.create(new long[][] {inserted})), AdapterHooks.NONE);
+            NDArray reference = MODEL.model().forward(ForwardInput.of(pass.create(new long[][] {inserted})), AdapterHooks.NONE);
             int end = SOURCE.length + TARGET.length;
             assertThat(rows(adapted, 0, head.length, end)).as("from the separator on, whose logits predict the target's first token")
                     .containsExactly(rows(reference, 0, head.length + WORDS.length, inserted.length), offset(1e-4f));
@@ -141,8 +125,8 @@ final class TestInfixAdapter {
     void wordsInitWithAnMlpFitsTheMlpToTheWordsActivations() {
         try (NDManager manager = ARRAYS.manager().newSubManager(); InfixAdapter fitted = create(manager, 4, "init-ids", ids(WORDS), "mlp-width", "16");
                 InfixAdapter unfitted = create(manager, 4, "length", "3", "mlp-width", "16"); NDManager pass = ARRAYS.manager().newSubManager()) {
-            float[] target = new LayerPrefixes(AttentionSite.DECODER_SELF, model.keyValues(pass.create(WORDS, new Shape(1, WORDS.length)), AttentionSite.DECODER_SELF), 0)
-                    .toRows().toFloatArray();
+            float[] target = new LayerPrefixes(AttentionSite.DECODER_SELF,
+                    MODEL.model().keyValues(pass.create(WORDS, new Shape(1, WORDS.length)), AttentionSite.DECODER_SELF), 0).toRows().toFloatArray();
             double before = meanSquaredError(rows(unfitted, pass), target);
             double after = meanSquaredError(rows(fitted, pass), target);
             assertThat(after).as("MSE to the words' keys/values after the fit (%s before)", before).isLessThan(before / 2);
@@ -153,7 +137,7 @@ final class TestInfixAdapter {
     private static float[] rows(InfixAdapter adapter, NDManager pass) {
         AdapterHooks hooks = adapter.hooks(new ForwardContext(pass, 1, false));
         List<KeyValuePrefix> layers = new ArrayList<>();
-        for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
+        for (int layer = 0; layer < MODEL.geometry().decoderLayers(); layer++) {
             layers.add(hooks.attentionInfix(AttentionSite.DECODER_SELF, layer).orElseThrow());
         }
         return new LayerPrefixes(AttentionSite.DECODER_SELF, layers, 0).toRows().toFloatArray();
@@ -169,8 +153,8 @@ final class TestInfixAdapter {
 
     @Test
     void parametersFollowIkLAndDAndCountTheExportedForm() {
-        int d = geometry.hiddenSize();
-        int width = 2 * geometry.decoderLayers() * d;
+        int d = MODEL.geometry().hiddenSize();
+        int width = 2 * MODEL.geometry().decoderLayers() * d;
         try (NDManager manager = ARRAYS.manager().newSubManager(); InfixAdapter mlp = create(manager, 1, "length", "4", "mlp-width", "16");
                 InfixAdapter flat = create(manager, 1, "length", "4", "mlp-width", "0"); InfixAdapter defaults = create(manager, 1)) {
             Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -196,13 +180,13 @@ final class TestInfixAdapter {
                 InfixAdapter target = create(manager, 1, "length", "3", "mlp-width", "16", "boundary", "target");
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             AdapterHooks hooks = separator.hooks(new ForwardContext(pass, 2, true));
-            for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
+            for (int layer = 0; layer < MODEL.geometry().decoderLayers(); layer++) {
                 KeyValuePrefix infix = hooks.attentionInfix(AttentionSite.DECODER_SELF, layer).orElseThrow();
-                assertThat(infix.keys().getShape()).isEqualTo(new Shape(1, geometry.heads(), 3, geometry.headDim()));
+                assertThat(infix.keys().getShape()).isEqualTo(new Shape(1, MODEL.geometry().heads(), 3, MODEL.geometry().headDim()));
                 assertThat(infix.keys().getManager()).isSameAs(pass);
                 assertThat(infix.values().getManager()).isSameAs(pass);
             }
-            assertThat(hooks.attentionInfix(AttentionSite.DECODER_SELF, geometry.decoderLayers())).isEmpty();
+            assertThat(hooks.attentionInfix(AttentionSite.DECODER_SELF, MODEL.geometry().decoderLayers())).isEmpty();
             assertThat(hooks.attentionPrefix(AttentionSite.DECODER_SELF, 0)).isEmpty();
             assertThat(hooks.positionOffset(Stack.DECODER)).isZero();
             assertThat(hooks.infixSourceTail(Stack.DECODER)).isEqualTo(1);
@@ -227,7 +211,7 @@ final class TestInfixAdapter {
     @Test
     void gradientsReachEveryParameterAndTheBaseModelStaysBitIdentical() {
         Map<String, byte[]> baseBefore = new LinkedHashMap<>();
-        model.baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
+        MODEL.model().baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
         try (NDManager manager = ARRAYS.manager().newSubManager(); InfixAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16");
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             adapter.trainableParameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
@@ -241,7 +225,7 @@ final class TestInfixAdapter {
                 assertThat(gradient).as(name).doesNotContain(Float.NaN);
             });
         }
-        model.baseParameters().forEach((name, weight) -> {
+        MODEL.model().baseParameters().forEach((name, weight) -> {
             assertThat(weight.hasGradient()).as(name).isFalse();
             assertThat(weight.toByteArray()).as(name).isEqualTo(baseBefore.get(name));
         });
@@ -262,15 +246,15 @@ final class TestInfixAdapter {
             assertThat(config.has("peft_type")).as("PEFT has no infix-tuning").isFalse();
             try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve("adapter_model.safetensors"))) {
                 assertThat(weights.names()).containsExactly("infix_embeddings");
-                assertThat(weights.info("infix_embeddings").shape()).isEqualTo(new Shape(3, 2L * geometry.decoderLayers() * geometry.hiddenSize()));
+                assertThat(weights.info("infix_embeddings").shape()).isEqualTo(new Shape(3, 2L * MODEL.geometry().decoderLayers() * MODEL.geometry().hiddenSize()));
             }
 
-            try (InfixAdapter loaded = provider.load(directory, new AdapterContext(model, manager, 0))) {
+            try (InfixAdapter loaded = provider.load(directory, new AdapterContext(MODEL.model(), manager, 0))) {
                 assertThat(loaded.config().boundary()).isEqualTo(InfixConfig.Boundary.TARGET);
                 assertThat(loaded.trainableParameters()).containsOnlyKeys("infix_module.embedding.weight");
                 assertThat(loaded.exportedParameterCount()).isEqualTo(adapter.exportedParameterCount());
                 assertThat(logits(loaded.hooks(new ForwardContext(pass, BATCH.size(), false)), pass).toFloatArray()).containsExactly(expected, offset(1e-5f));
-                try (InfixAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(model, manager, 9))) {
+                try (InfixAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(MODEL.model(), manager, 9))) {
                     assertThat(recreated.config().boundary()).isEqualTo(InfixConfig.Boundary.TARGET);
                     assertThat(recreated.trainableParameters().get("infix_module.embedding.weight").toFloatArray())
                             .containsExactly(loaded.trainableParameters().get("infix_module.embedding.weight").toFloatArray());
@@ -294,7 +278,7 @@ final class TestInfixAdapter {
 
     @Test
     void backendsAndStartingPointsThatDoNotFitAreRefused() {
-        ModelBackend prefixOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS));
+        ModelBackend prefixOnly = AdapterTesting.stubBackend(MODEL.geometry(), Set.of(InjectionPoint.ATTENTION_PREFIX, InjectionPoint.INPUT_EMBEDDINGS));
         assertError(() -> provider.create(InfixConfig.defaults(), new AdapterContext(prefixOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "ATTENTION_INFIX");
         ModelGeometry encoderDecoder = new ModelGeometry("bart", 2, 2, 4, 16, 64, 1000, 128);
@@ -302,14 +286,14 @@ final class TestInfixAdapter {
         assertError(() -> provider.create(InfixConfig.defaults(), new AdapterContext(bart, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "encoder-decoder");
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager files = ARRAYS.manager().newSubManager()) {
-            assertError(() -> create(manager, 0, "init-ids", "5," + geometry.vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
-            assertError(() -> create(manager, 0, "init-ids", "5", "init-context-ids", "7," + geometry.vocabSize()), StandardErrorCode.INVALID_ARGUMENT,
+            assertError(() -> create(manager, 0, "init-ids", "5," + MODEL.geometry().vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
+            assertError(() -> create(manager, 0, "init-ids", "5", "init-context-ids", "7," + MODEL.geometry().vocabSize()), StandardErrorCode.INVALID_ARGUMENT,
                     "init-context-ids");
             assertError(() -> create(manager, 0, "init-text", "hello"), StandardErrorCode.INVALID_ARGUMENT, "init-ids");
             assertError(() -> create(manager, 0, "init-ids", "5,6", "length", "3"), StandardErrorCode.INVALID_ARGUMENT, "length = 3");
             assertError(() -> create(manager, 0, "init-file", directory.resolve("absent.safetensors").toString()), StandardErrorCode.FILE_NOT_FOUND, "absent");
 
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             AtomicFiles.writeString(directory.resolve("prefix/adapter_config.json"), "{\"peft_type\": \"PREFIX_TUNING\", \"task_type\": \"CAUSAL_LM\"}");
             SafetensorsWriter.write(directory.resolve("prefix/adapter_model.safetensors"), Map.of("prompt_embeddings", files.zeros(new Shape(2, 8))), Map.of());
             assertError(() -> provider.load(directory.resolve("prefix"), context), StandardErrorCode.MALFORMED_CONFIG, "PREFIX_TUNING");
@@ -329,7 +313,7 @@ final class TestInfixAdapter {
     @Test
     void exportedInfixesInFloat64LoadAndCorruptOnesAreRefusedNamingFileAndTensor() throws IOException {
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager pass = ARRAYS.manager().newSubManager()) {
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             Path exported = directory.resolve("exported");
             try (InfixAdapter adapter = create(manager, 5, "length", "2", "mlp-width", "8")) {
                 adapter.export(exported);
@@ -352,9 +336,9 @@ final class TestInfixAdapter {
             BadAdapterFiles.editConfig(config, json -> json.put("boundary", "middle"));
             assertError(() -> provider.load(exported, context), StandardErrorCode.MALFORMED_CONFIG,
                     config + " has \"boundary\": \"middle\"; expected separator or target");
-            BadAdapterFiles.editConfig(config, json -> json.put("boundary", "target").put("num_virtual_tokens", geometry.maxPositions()));
+            BadAdapterFiles.editConfig(config, json -> json.put("boundary", "target").put("num_virtual_tokens", MODEL.geometry().maxPositions()));
             assertError(() -> provider.load(exported, context), StandardErrorCode.INVALID_ARGUMENT, config + " says num_virtual_tokens = "
-                    + geometry.maxPositions());
+                    + MODEL.geometry().maxPositions());
             assertThat(((BaseNDManager) manager).getManagedArrays()).as("failed loads free what they made").isEmpty();
         }
     }
@@ -362,12 +346,12 @@ final class TestInfixAdapter {
     @Test
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
-            assertError(() -> create(manager, 0, "length", Integer.toString(geometry.maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
-                    "length = " + geometry.maxPositions() + " (--prefix-length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "length", Integer.toString(MODEL.geometry().maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
+                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length): real tokens are numbered after the");
             assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes");
-            String context = String.join(",", Collections.nCopies(geometry.maxPositions(), "5"));
+            String context = String.join(",", Collections.nCopies(MODEL.geometry().maxPositions(), "5"));
             assertError(() -> create(manager, 0, "init-ids", "7", "init-context-ids", context), StandardErrorCode.INVALID_ARGUMENT,
-                    "the " + geometry.maxPositions() + " tokens of the context (init-context-ids or init-context-text) and the 1 of the init words are read");
+                    "the " + MODEL.geometry().maxPositions() + " tokens of the context (init-context-ids or init-context-text) and the 1 of the init words are read");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
     }

@@ -24,12 +24,12 @@ import io.github.peft4j.spi.ForwardInput;
 import io.github.peft4j.spi.InjectionPoint;
 import io.github.peft4j.spi.KeyValuePrefix;
 import io.github.peft4j.spi.ModelBackend;
-import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.Stack;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.EngineManager;
 import io.github.peft4j.testing.Golden;
+import io.github.peft4j.testing.TinyModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,8 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,46 +47,28 @@ final class TestPrefixAdapter {
     @RegisterExtension
     static final EngineManager ARRAYS = new EngineManager();
 
-    private static final long[][] IDS = {{5, 17, 300, 42, 9, 610}, {7, 7, 1, 2, 3, 999}};
+    @RegisterExtension
+    static final TinyModel MODEL = new TinyModel(new Gpt2BackendProvider(), 3);
 
-    @TempDir
-    static Path modelDirectory;
+    private static final long[][] IDS = {{5, 17, 300, 42, 9, 610}, {7, 7, 1, 2, 3, 999}};
 
     @TempDir
     Path directory;
 
-    private static ModelBackend model;
-    private static ModelGeometry geometry;
-
     private final PrefixAdapterProvider provider = new PrefixAdapterProvider();
 
-    @BeforeAll
-    static void loadModel() {
-        model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), modelDirectory, 3, ARRAYS.manager());
-        geometry = model.geometry();
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
     private PrefixAdapter create(NDManager manager, long seed, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(model, manager, seed));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, seed));
     }
 
     private static NDArray logits(AdapterHooks hooks, NDManager pass) {
-        return model.forward(ForwardInput.of(pass.create(IDS)), hooks);
+        return MODEL.model().forward(ForwardInput.of(pass.create(IDS)), hooks);
     }
 
     @Test
     void parameterSizesFollowPkLAndD() {
-        int d = geometry.hiddenSize();
-        int rowWidth = 2 * geometry.decoderLayers() * d;
+        int d = MODEL.geometry().hiddenSize();
+        int rowWidth = 2 * MODEL.geometry().decoderLayers() * d;
         try (NDManager manager = ARRAYS.manager().newSubManager();
                 PrefixAdapter mlp = create(manager, 1, "length", "3", "mlp-width", "16");
                 PrefixAdapter flat = create(manager, 1, "length", "3", "mlp-width", "0")) {
@@ -114,9 +94,9 @@ final class TestPrefixAdapter {
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             AdapterHooks first = adapter.hooks(new ForwardContext(pass, 2, false));
             AdapterHooks second = adapter.hooks(new ForwardContext(pass, 2, true));
-            for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
+            for (int layer = 0; layer < MODEL.geometry().decoderLayers(); layer++) {
                 KeyValuePrefix prefix = first.attentionPrefix(AttentionSite.DECODER_SELF, layer).orElseThrow();
-                assertThat(prefix.keys().getShape()).isEqualTo(new Shape(1, geometry.heads(), 3, geometry.headDim()));
+                assertThat(prefix.keys().getShape()).isEqualTo(new Shape(1, MODEL.geometry().heads(), 3, MODEL.geometry().headDim()));
                 assertThat(prefix.keys().getManager()).isSameAs(pass);
                 assertThat(prefix.values().getManager()).isSameAs(pass);
                 KeyValuePrefix again = second.attentionPrefix(AttentionSite.DECODER_SELF, layer).orElseThrow();
@@ -124,7 +104,7 @@ final class TestPrefixAdapter {
                 assertThat(again.values().toFloatArray()).containsExactly(prefix.values().toFloatArray());
                 assertThat(again.keys().toFloatArray()).isNotEqualTo(again.values().toFloatArray());
             }
-            assertThat(first.attentionPrefix(AttentionSite.DECODER_SELF, geometry.decoderLayers())).isEmpty();
+            assertThat(first.attentionPrefix(AttentionSite.DECODER_SELF, MODEL.geometry().decoderLayers())).isEmpty();
             assertThat(first.attentionPrefix(AttentionSite.DECODER_CROSS, 0)).isEmpty();
             assertThat(first.positionOffset(Stack.DECODER)).isEqualTo(3);
         }
@@ -141,15 +121,20 @@ final class TestPrefixAdapter {
         }
     }
 
+    /** An adapter of 3 virtual tokens and an MLP of 16 that drops half its prefix entries while training; the same every call (seed 1). */
+    private PrefixAdapter halfDropout(NDManager manager) {
+        return create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
+    }
+
     @Test
     void dropoutMasksEachRowOnlyWhileTrainingAndIsSeeded() {
         try (NDManager manager = ARRAYS.manager().newSubManager();
-                PrefixAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
-                PrefixAdapter twin = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
+                PrefixAdapter adapter = halfDropout(manager);
+                PrefixAdapter twin = halfDropout(manager);
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             float[] evaluation = PrefixTesting.prefix(adapter, pass, 0).keys().toFloatArray();
             KeyValuePrefix training = adapter.hooks(new ForwardContext(pass, 2, true)).attentionPrefix(AttentionSite.DECODER_SELF, 0).orElseThrow();
-            assertThat(training.keys().getShape()).isEqualTo(new Shape(2, geometry.heads(), 3, geometry.headDim()));
+            assertThat(training.keys().getShape()).isEqualTo(new Shape(2, MODEL.geometry().heads(), 3, MODEL.geometry().headDim()));
             float[] dropped = training.keys().toFloatArray();
             int zeros = 0;
             for (int i = 0; i < dropped.length; i++) {
@@ -176,8 +161,8 @@ final class TestPrefixAdapter {
     @Test
     void aPassWithASeedDrawsItsMasksFromThatSeedAlone() {
         try (NDManager manager = ARRAYS.manager().newSubManager();
-                PrefixAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
-                PrefixAdapter fresh = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.5");
+                PrefixAdapter adapter = halfDropout(manager);
+                PrefixAdapter fresh = halfDropout(manager);
                 NDManager pass = ARRAYS.manager().newSubManager()) {
             adapter.hooks(new ForwardContext(pass, 2, true)); // advances the adapter's own generator
 
@@ -210,7 +195,7 @@ final class TestPrefixAdapter {
     @Test
     void gradientsReachEveryParameterAndTheBaseModelStaysBitIdentical() {
         Map<String, byte[]> baseBefore = new LinkedHashMap<>();
-        model.baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
+        MODEL.model().baseParameters().forEach((name, weight) -> baseBefore.put(name, weight.toByteArray()));
         try (NDManager manager = ARRAYS.manager().newSubManager();
                 PrefixAdapter adapter = create(manager, 1, "length", "3", "mlp-width", "16", "dropout", "0.1");
                 NDManager pass = ARRAYS.manager().newSubManager()) {
@@ -225,7 +210,7 @@ final class TestPrefixAdapter {
                 assertThat(gradient).as(name).doesNotContain(Float.NaN);
             });
         }
-        model.baseParameters().forEach((name, weight) -> {
+        MODEL.model().baseParameters().forEach((name, weight) -> {
             assertThat(weight.hasGradient()).as(name).isFalse();
             assertThat(weight.toByteArray()).as(name).isEqualTo(baseBefore.get(name));
         });
@@ -238,16 +223,16 @@ final class TestPrefixAdapter {
             float[] expected = logits(adapter.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray();
             adapter.export(directory);
 
-            LayerPrefixes exported = PrefixFiles.readPeftDirectory(directory, pass, geometry);
+            LayerPrefixes exported = PrefixFiles.readPeftDirectory(directory, pass, MODEL.geometry());
             assertThat(exported.length()).isEqualTo(3);
             assertThat(exported.positionOffset()).isEqualTo(3);
-            try (PrefixAdapter loaded = provider.load(directory, new AdapterContext(model, manager, 0))) {
+            try (PrefixAdapter loaded = provider.load(directory, new AdapterContext(MODEL.model(), manager, 0))) {
                 assertThat(loaded.trainableParameters()).containsOnlyKeys("prefix_module.embedding.weight");
                 assertThat(loaded.trainableParameters().get("prefix_module.embedding.weight").toFloatArray()).containsExactly(exported.toRows().toFloatArray());
                 assertThat(loaded.exportedParameterCount()).isEqualTo(adapter.exportedParameterCount());
                 assertThat(logits(loaded.hooks(new ForwardContext(pass, IDS.length, false)), pass).toFloatArray()).containsExactly(expected, offset(1e-5f));
 
-                try (PrefixAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(model, manager, 9))) {
+                try (PrefixAdapter recreated = provider.create(provider.parseConfig(loaded.config().toSettings()), new AdapterContext(MODEL.model(), manager, 9))) {
                     assertThat(recreated.trainableParameters().get("prefix_module.embedding.weight").toFloatArray())
                             .containsExactly(loaded.trainableParameters().get("prefix_module.embedding.weight").toFloatArray());
                 }
@@ -265,7 +250,7 @@ final class TestPrefixAdapter {
             Map<String, NDArray> parameters = mlp.trainableParameters();
             assertStandardNormal(parameters.get("prefix_module.embedding.weight").toFloatArray());
             assertStandardNormal(flat.trainableParameters().get("prefix_module.embedding.weight").toFloatArray());
-            double hiddenBound = 1 / Math.sqrt(geometry.hiddenSize());
+            double hiddenBound = 1 / Math.sqrt(MODEL.geometry().hiddenSize());
             double outputBound = 1 / Math.sqrt(PrefixConfig.DEFAULT_MLP_WIDTH);
             assertUniform(parameters.get("prefix_module.transform.0.weight").toFloatArray(), hiddenBound);
             assertUniform(parameters.get("prefix_module.transform.0.bias").toFloatArray(), hiddenBound);
@@ -311,8 +296,8 @@ final class TestPrefixAdapter {
                 PrefixAdapter fitted = create(manager, 4, "init-ids", "5,17,300", "mlp-width", "16");
                 PrefixAdapter unfitted = create(manager, 4, "length", "3", "mlp-width", "16");
                 NDManager pass = ARRAYS.manager().newSubManager()) {
-            float[] target = new LayerPrefixes(AttentionSite.DECODER_SELF, model.keyValues(pass.create(words, new Shape(1, words.length)), AttentionSite.DECODER_SELF), 0)
-                    .toRows().toFloatArray();
+            float[] target = new LayerPrefixes(AttentionSite.DECODER_SELF,
+                    MODEL.model().keyValues(pass.create(words, new Shape(1, words.length)), AttentionSite.DECODER_SELF), 0).toRows().toFloatArray();
             double before = meanSquaredError(rows(unfitted, pass), target);
             double after = meanSquaredError(rows(fitted, pass), target);
 
@@ -323,7 +308,7 @@ final class TestPrefixAdapter {
 
     private static float[] rows(PrefixAdapter adapter, NDManager pass) {
         List<KeyValuePrefix> layers = new ArrayList<>();
-        for (int layer = 0; layer < geometry.decoderLayers(); layer++) {
+        for (int layer = 0; layer < MODEL.geometry().decoderLayers(); layer++) {
             layers.add(PrefixTesting.prefix(adapter, pass, layer));
         }
         return new LayerPrefixes(AttentionSite.DECODER_SELF, layers, 0).toRows().toFloatArray();
@@ -339,7 +324,7 @@ final class TestPrefixAdapter {
 
     @Test
     void aBackendWithoutAttentionPrefixIsRefused() {
-        ModelBackend embeddingsOnly = AdapterTesting.stubBackend(geometry, Set.of(InjectionPoint.INPUT_EMBEDDINGS));
+        ModelBackend embeddingsOnly = AdapterTesting.stubBackend(MODEL.geometry(), Set.of(InjectionPoint.INPUT_EMBEDDINGS));
         assertError(() -> provider.create(PrefixConfig.defaults(), new AdapterContext(embeddingsOnly, ARRAYS.manager(), 0)),
                 StandardErrorCode.UNSUPPORTED_INJECTION_POINT, "ATTENTION_PREFIX");
     }
@@ -348,8 +333,8 @@ final class TestPrefixAdapter {
     void startingPointsThatDoNotFitAreRefused() {
         Path mlpInit = Golden.resolve("train/gpt2_mlp/init.safetensors");
         try (NDManager manager = ARRAYS.manager().newSubManager(); NDManager files = ARRAYS.manager().newSubManager()) {
-            assertError(() -> create(manager, 0, "init-ids", "5," + geometry.vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
-            assumeThat(model.tokenizer()).as("the random model has no tokenizer files").isEmpty();
+            assertError(() -> create(manager, 0, "init-ids", "5," + MODEL.geometry().vocabSize()), StandardErrorCode.INVALID_ARGUMENT, "vocabulary");
+            assumeThat(MODEL.model().tokenizer()).as("the random model has no tokenizer files").isEmpty();
             assertError(() -> create(manager, 0, "init-text", "hello"), StandardErrorCode.INVALID_ARGUMENT, "init-ids");
             assertError(() -> create(manager, 0, "init-file", mlpInit.toString(), "length", "7"), StandardErrorCode.INVALID_ARGUMENT, "length = 7");
             assertError(() -> create(manager, 0, "init-file", mlpInit.toString(), "mlp-width", "0"), StandardErrorCode.INVALID_ARGUMENT, "mlp-width = 0");
@@ -357,8 +342,8 @@ final class TestPrefixAdapter {
 
             Path partial = directory.resolve("partial.safetensors");
             SafetensorsWriter.write(partial, Map.of(
-                    "prefix_module.embedding.weight", files.zeros(new Shape(2, geometry.hiddenSize())),
-                    "prefix_module.transform.0.weight", files.zeros(new Shape(8, geometry.hiddenSize()))), Map.of());
+                    "prefix_module.embedding.weight", files.zeros(new Shape(2, MODEL.geometry().hiddenSize())),
+                    "prefix_module.transform.0.weight", files.zeros(new Shape(8, MODEL.geometry().hiddenSize()))), Map.of());
             assertError(() -> create(manager, 0, "init-file", partial.toString()), StandardErrorCode.MISSING_TENSOR, "prefix_module.transform.0.bias");
             Path unrelated = directory.resolve("unrelated.safetensors");
             SafetensorsWriter.write(unrelated, Map.of("weights", files.zeros(new Shape(2))), Map.of());
@@ -374,7 +359,7 @@ final class TestPrefixAdapter {
                 PrefixAdapter zero = create(manager, 0, "length", "2", "mlp-width", "0", "positions", "zero")) {
             AtomicFiles.writeString(directory.resolve("lora/adapter_config.json"), "{\"peft_type\": \"LORA\", \"task_type\": \"CAUSAL_LM\"}");
             SafetensorsWriter.write(directory.resolve("lora/adapter_model.safetensors"), Map.of("lora_A", manager.zeros(new Shape(2))), Map.of());
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             assertError(() -> provider.load(directory.resolve("lora/adapter_config.json"), context), StandardErrorCode.FILE_NOT_FOUND, "not a directory");
             assertError(() -> provider.load(directory.resolve("lora"), context), StandardErrorCode.MALFORMED_CONFIG, "LORA");
             assertError(() -> zero.export(directory.resolve("export")), StandardErrorCode.INVALID_ARGUMENT, "positions=zero");

@@ -12,21 +12,18 @@ import io.github.peft4j.model.gpt2.Gpt2BackendProvider;
 import io.github.peft4j.spi.AdapterContext;
 import io.github.peft4j.spi.ForwardContext;
 import io.github.peft4j.spi.ForwardInput;
-import io.github.peft4j.spi.ModelBackend;
-import io.github.peft4j.spi.ModelGeometry;
 import io.github.peft4j.spi.ParameterEfficientAdapter;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.testing.AdapterTesting;
 import io.github.peft4j.testing.BadAdapterFiles;
 import io.github.peft4j.testing.EngineManager;
+import io.github.peft4j.testing.FixtureFiles;
+import io.github.peft4j.testing.TinyModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,40 +33,22 @@ final class TestPrefixBadInputs {
     @RegisterExtension
     static final EngineManager ARRAYS = new EngineManager();
 
-    private static final long[][] IDS = {{5, 17, 300, 42}};
+    @RegisterExtension
+    static final TinyModel MODEL = new TinyModel(new Gpt2BackendProvider(), 3);
 
-    @TempDir
-    static Path modelDirectory;
+    private static final long[][] IDS = {{5, 17, 300, 42}};
 
     @TempDir
     Path directory;
 
-    private static ModelBackend model;
-    private static ModelGeometry geometry;
-
     private final PrefixAdapterProvider provider = new PrefixAdapterProvider();
 
-    @BeforeAll
-    static void loadModel() {
-        model = AdapterTesting.tinyModel(new Gpt2BackendProvider(), modelDirectory, 3, ARRAYS.manager());
-        geometry = model.geometry();
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
     private PrefixAdapter create(NDManager manager, String... settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        return provider.create(provider.parseConfig(map), new AdapterContext(model, manager, 1));
+        return provider.create(provider.parseConfig(AdapterTesting.settings(settings)), new AdapterContext(MODEL.model(), manager, 1));
     }
 
     private static float[] logits(ParameterEfficientAdapter adapter, NDManager pass) {
-        return model.forward(ForwardInput.of(pass.create(IDS)), adapter.hooks(new ForwardContext(pass, 1, false))).toFloatArray();
+        return MODEL.model().forward(ForwardInput.of(pass.create(IDS)), adapter.hooks(new ForwardContext(pass, 1, false))).toFloatArray();
     }
 
     @Test
@@ -79,9 +58,9 @@ final class TestPrefixBadInputs {
             try (PrefixAdapter adapter = create(manager, "length", "3", "mlp-width", "8")) {
                 adapter.export(float32);
             }
-            Path float64 = copy(float32, directory.resolve("f64"));
+            Path float64 = FixtureFiles.copyDirectory(float32, directory.resolve("f64"));
             BadAdapterFiles.retype(float64.resolve(PrefixFiles.PEFT_WEIGHTS), PrefixFiles.PROMPT_EMBEDDINGS, DataType.FLOAT64);
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             try (PrefixAdapter single = provider.load(float32, context); PrefixAdapter dual = provider.load(float64, context)) {
                 assertThat(logits(dual, pass)).containsExactly(logits(single, pass));
             }
@@ -97,7 +76,7 @@ final class TestPrefixBadInputs {
                 SafetensorsWriter.write(own.resolve(PrefixFiles.PEFT_WEIGHTS), adapter.trainableParameters(), Map.of());
             }
             Path config = own.resolve(PrefixFiles.PEFT_CONFIG);
-            AdapterContext context = new AdapterContext(model, manager, 0);
+            AdapterContext context = new AdapterContext(MODEL.model(), manager, 0);
             Files.writeString(config, "{\"peft4j_method\": \"prefix\", \"parts\": \"peft\", \"positions\": \"sideways\"}");
             assertError(() -> provider.load(own, context), StandardErrorCode.MALFORMED_CONFIG,
                     config + " has \"positions\": \"sideways\"; expected peft or zero (as text)");
@@ -141,11 +120,12 @@ final class TestPrefixBadInputs {
     @Test
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
-            int positions = geometry.maxPositions();
+            int positions = MODEL.geometry().maxPositions();
             assertError(() -> create(manager, "length", Integer.toString(positions)), StandardErrorCode.INVALID_ARGUMENT, "length = " + positions
                     + " (--prefix-length): real tokens are numbered after the " + positions + " virtual tokens, but the model has " + positions + " positions");
             assertError(() -> create(manager, "length", "2000000000", "mlp-width", "0", "positions", "zero"), StandardErrorCode.OUT_OF_MEMORY,
-                    "length = 2000000000 (--prefix-length) makes 'embedding.weight' [2000000000, " + 2 * geometry.decoderLayers() * geometry.hiddenSize() + "]");
+                    "length = 2000000000 (--prefix-length) makes 'embedding.weight' [2000000000, "
+                            + 2 * MODEL.geometry().decoderLayers() * MODEL.geometry().hiddenSize() + "]");
             assertError(() -> create(manager, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
                     "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
             assertError(() -> create(manager, "init-ids", "5", "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "lower mlp-width (--mlp-width)");
@@ -154,15 +134,5 @@ final class TestPrefixBadInputs {
                     "the " + (positions + 1) + " tokens of the init words are read by the model in one pass");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
-    }
-
-    private static Path copy(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, to.resolve(file.getFileName()));
-            }
-        }
-        return to;
     }
 }

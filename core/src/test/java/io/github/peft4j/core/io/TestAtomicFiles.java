@@ -74,9 +74,7 @@ final class TestAtomicFiles {
     @Test
     void aSwapCutShortIsRenamedBackWhenTheDirectoryIsNextRead() throws IOException {
         Path checkpoint = directory.resolve("checkpoint");
-        Path old = directory.resolve("checkpoint.peft4j-old");
-        Files.createDirectories(old);
-        Files.writeString(old.resolve("state.json"), "previous");
+        Path old = swapCutShort(checkpoint, "state.json");
 
         assertThat(AtomicFiles.existingDirectory(checkpoint)).contains(checkpoint);
         assertThat(Files.readString(checkpoint.resolve("state.json"))).isEqualTo("previous");
@@ -87,9 +85,7 @@ final class TestAtomicFiles {
     @Test
     void aSwapCutShortIsRenamedBackBeforeTheNextReplacementStarts() throws IOException {
         Path adapter = directory.resolve("adapter");
-        Path old = directory.resolve("adapter.peft4j-old");
-        Files.createDirectories(old);
-        Files.writeString(old.resolve("adapter_config.json"), "previous");
+        swapCutShort(adapter, "adapter_config.json");
 
         assertThatThrownBy(() -> AtomicFiles.replaceDirectory(adapter, partial -> {
             assertThat(adapter.resolve("adapter_config.json")).as("the previous version is back in place while the new one is written").hasContent("previous");
@@ -100,6 +96,17 @@ final class TestAtomicFiles {
         try (Stream<Path> files = Files.list(directory)) {
             assertThat(files).as("no partial or old directory is left").containsExactly(adapter);
         }
+    }
+
+    /**
+     * Leaves what a replacement of {@code target} cut short between its two renames leaves: the previous version, with
+     * {@code file} holding "previous", moved aside to {@code target.peft4j-old}, and {@code target} missing. Returns it.
+     */
+    private static Path swapCutShort(Path target, String file) throws IOException {
+        Path old = target.resolveSibling(target.getFileName() + ".peft4j-old");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve(file), "previous");
+        return old;
     }
 
     @Test

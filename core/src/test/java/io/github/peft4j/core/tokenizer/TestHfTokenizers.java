@@ -27,8 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 final class TestHfTokenizers {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -226,66 +230,66 @@ final class TestHfTokenizers {
         }
     }
 
-    @Test
-    void malformedVocabJsonNamesTheFile() throws IOException {
+    static Stream<Arguments> malformedVocabJsons() {
+        return Stream.of(
+                Arguments.of("{\"a\": 0, ", "not valid JSON"),
+                Arguments.of("[\"a\", \"b\"]", "expected a JSON object"),
+                Arguments.of("{\"a\": 0, \"b\": \"1\"}", "token \"b\" has id \"1\""),
+                Arguments.of("{\"a\": 0, \"b\": 0}", "share id 0"),
+                Arguments.of("{\"a\": 0, \"a\": 1}", "Duplicate field 'a'"),
+                Arguments.of("{}", "no tokens"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("malformedVocabJsons")
+    void malformedVocabJsonNamesTheFile(String content, String problem) throws IOException {
         Path vocab = gpt2Directory().resolve(TokenizerFiles.VOCAB_JSON);
 
-        Files.writeString(vocab, "{\"a\": 0, ");
-        assertMalformed(vocab, "not valid JSON");
-        Files.writeString(vocab, "[\"a\", \"b\"]");
-        assertMalformed(vocab, "expected a JSON object");
-        Files.writeString(vocab, "{\"a\": 0, \"b\": \"1\"}");
-        assertMalformed(vocab, "token \"b\" has id \"1\"");
-        Files.writeString(vocab, "{\"a\": 0, \"b\": 0}");
-        assertMalformed(vocab, "share id 0");
-        Files.writeString(vocab, "{\"a\": 0, \"a\": 1}");
-        assertMalformed(vocab, "Duplicate field 'a'");
-        Files.writeString(vocab, "{}");
-        assertMalformed(vocab, "no tokens");
+        Files.writeString(vocab, content);
+
+        assertMalformed(vocab, problem);
     }
 
-    @Test
-    void malformedMergesTxtNamesTheFileAndLine() throws IOException {
+    static Stream<Arguments> malformedMergesTxts() {
+        return Stream.of(
+                Arguments.of(utf8("#version: 0.2\nH e\nHe l x\n"), "line 3 \"He l x\": expected two tokens separated by one space"),
+                Arguments.of(utf8("H e\nHe q\n"), "line 2 \"He q\": the merged token \"Heq\" is not in the vocabulary"),
+                Arguments.of(new byte[] {'H', ' ', 'e', '\n', (byte) 0xC3, '\n'}, "not valid UTF-8"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("malformedMergesTxts")
+    void malformedMergesTxtNamesTheFileAndLine(byte[] content, String problem) throws IOException {
         Path merges = gpt2Directory().resolve(TokenizerFiles.MERGES_TXT);
 
-        Files.writeString(merges, "#version: 0.2\nH e\nHe l x\n");
-        assertMalformed(merges, "line 3 \"He l x\": expected two tokens separated by one space");
-        Files.writeString(merges, "H e\nHe q\n");
-        assertMalformed(merges, "line 2 \"He q\": the merged token \"Heq\" is not in the vocabulary");
-        Files.write(merges, new byte[] {'H', ' ', 'e', '\n', (byte) 0xC3, '\n'});
-        assertMalformed(merges, "not valid UTF-8");
+        Files.write(merges, content);
+
+        assertMalformed(merges, problem);
     }
 
-    @Test
-    void malformedTokenizerJsonNamesTheFile() throws IOException {
-        Path file = temp.resolve(TokenizerFiles.TOKENIZER_JSON);
-
-        Files.writeString(file, "{\"version\": \"1.0\", ");
-        assertMalformed(file, "not valid JSON");
-        Files.writeString(file, "{\"version\": \"1.0\"}");
-        assertMalformed(file, "no model.vocab");
-        writeGpt2HubStyleTokenizerJson(temp, root -> ((ArrayNode) root.get("model").get("merges")).add("Hello Ġ"));
-        assertMalformed(file, "rejected");
-        writeGpt2HubStyleTokenizerJson(temp, root -> ((ObjectNode) root.get("model")).put("type", "NoSuchModel"));
-        assertMalformed(file, "rejected");
+    /** Broken syntax, a structure that is not a tokenizer's, and hub-style files the native tokenizer rejects. */
+    static Stream<Arguments> malformedTokenizerJsons() {
+        return Stream.of(
+                Arguments.of("{\"version\": \"1.0\", ", "not valid JSON"),
+                Arguments.of("{\"version\": \"1.0\"}", "no model.vocab"),
+                Arguments.of(gpt2HubStyleTokenizerJson(root -> ((ArrayNode) root.get("model").get("merges")).add("Hello Ġ")), "rejected"),
+                Arguments.of(gpt2HubStyleTokenizerJson(root -> ((ObjectNode) root.get("model")).put("type", "NoSuchModel")), "rejected"),
+                Arguments.of("[]", "expected a JSON object"),
+                Arguments.of("{\"model\": []}", "no model.vocab"),
+                Arguments.of("{\"model\": {\"vocab\": {\"a\": -1}}}", "model.vocab has id -1"),
+                Arguments.of(gpt2HubStyleTokenizerJson(root -> root.put("added_tokens", 5)), "added_tokens is not a list"),
+                Arguments.of(gpt2HubStyleTokenizerJson(root -> ((ObjectNode) root.get("model")).put("merges", 5)), "rejected"),
+                Arguments.of(gpt2HubStyleTokenizerJson(root -> root.remove("model")), "no model.vocab"));
     }
 
-    @Test
-    void tokenizerJsonOfTheWrongStructureNamesTheFile() throws IOException {
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("malformedTokenizerJsons")
+    void malformedTokenizerJsonNamesTheFile(String content, String problem) throws IOException {
         Path file = temp.resolve(TokenizerFiles.TOKENIZER_JSON);
 
-        Files.writeString(file, "[]");
-        assertMalformed(file, "expected a JSON object");
-        Files.writeString(file, "{\"model\": []}");
-        assertMalformed(file, "no model.vocab");
-        Files.writeString(file, "{\"model\": {\"vocab\": {\"a\": -1}}}");
-        assertMalformed(file, "model.vocab has id -1");
-        writeGpt2HubStyleTokenizerJson(temp, root -> root.put("added_tokens", 5));
-        assertMalformed(file, "added_tokens is not a list");
-        writeGpt2HubStyleTokenizerJson(temp, root -> ((ObjectNode) root.get("model")).put("merges", 5));
-        assertMalformed(file, "rejected");
-        writeGpt2HubStyleTokenizerJson(temp, root -> root.remove("model"));
-        assertMalformed(file, "no model.vocab");
+        Files.writeString(file, content);
+
+        assertMalformed(file, problem);
     }
 
     @Test
@@ -415,9 +419,18 @@ final class TestHfTokenizers {
     }
 
     private static void writeGpt2HubStyleTokenizerJson(Path dir, Consumer<ObjectNode> edit) throws IOException {
+        Files.writeString(dir.resolve(TokenizerFiles.TOKENIZER_JSON), gpt2HubStyleTokenizerJson(edit));
+    }
+
+    /** The text of {@link #gpt2HubStyleTokenizerJson()} as {@code edit} changes it. */
+    private static String gpt2HubStyleTokenizerJson(Consumer<ObjectNode> edit) {
         ObjectNode root = gpt2HubStyleTokenizerJson();
         edit.accept(root);
-        JSON.writeValue(dir.resolve(TokenizerFiles.TOKENIZER_JSON).toFile(), root);
+        return root.toString();
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void assertMalformed(Path file, String problem) {
