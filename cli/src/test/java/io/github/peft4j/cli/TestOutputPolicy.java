@@ -250,6 +250,16 @@ final class TestOutputPolicy {
         Path file = unrelated("forward-forced").get(0);
         CliRun.succeeds(with(forward(file), "--force"));
         assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("\"logits\"");
+
+        // The adapter it reads is an input: not even --force writes the logits over its tensors.
+        Path adapter = run.resolve("adapter");
+        Map<String, String> before = snapshot(adapter);
+        for (String option : List.of("--adapter", "--prefix")) {
+            String message = CliRun.of(with(forward(adapter.resolve("adapter_model.safetensors")), option, adapter.toString(), "--force"))
+                    .assertUserError("INVALID_ARGUMENT");
+            assertThat(message).contains("inside an adapter it reads (" + option + ")", "not even with --force");
+        }
+        assertThat(snapshot(adapter)).isEqualTo(before);
     }
 
     @Test
