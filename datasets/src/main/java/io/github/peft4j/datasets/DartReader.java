@@ -2,6 +2,7 @@ package io.github.peft4j.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.peft4j.datasets.TripleXml.Lexicalisation;
+import io.github.peft4j.datasets.metrics.NonWordTokenizer;
 import io.github.peft4j.spi.PeftException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,11 +19,19 @@ import java.util.function.Supplier;
  * line up with the official reference files (the test set has 5,097 entries but only 4,159 distinct sources).
  * Annotations with blank text carry nothing and are skipped (the 2021 test set has one, in entry 116).
  *
+ * <p>Each item also carries its lines of DART's official BLEU reference files, {@code all-delex-reference0.lex}
+ * to {@code 2.lex}, rebuilt from the entry as they were made (line for line identical to the published ones on
+ * the v1.1.1 test set): the entry's first three texts in order, blank ones included, each tokenised as the WebNLG
+ * challenge's {@code evaluation.py} does ({@link NonWordTokenizer}), an empty line for each text the entry lacks.
+ *
  * <p>Two forms give the same splits: the JSON ({@code dart-v1.1.1-full-*.json}: {@code [{"tripleset": [[s, p,
  * o], ...], "annotations": [{"source", "text"}, ...]}, ...]}) and the XML in WebNLG's format, whose triple parts
  * are trimmed as the JSON's are.
  */
 public final class DartReader {
+    /** DART's official BLEU reads three reference files. */
+    private static final int OFFICIAL_REFERENCE_FILES = 3;
+
     private DartReader() {}
 
     /** Reads the JSON form. */
@@ -81,6 +90,15 @@ public final class DartReader {
         if (texts.isEmpty()) {
             throw withoutText.get();
         }
-        split.addEntry(linearise(triples), texts, texts, Optional.empty(), where);
+        String source = linearise(triples);
+        split.addEntry(new EvaluationItem(source, texts, Optional.empty(), officialBleuReferences(lexicalisations)), texts, where);
+    }
+
+    private static List<String> officialBleuReferences(List<Lexicalisation> lexicalisations) {
+        List<String> lines = new ArrayList<>(OFFICIAL_REFERENCE_FILES);
+        for (int file = 0; file < OFFICIAL_REFERENCE_FILES; file++) {
+            lines.add(file < lexicalisations.size() ? NonWordTokenizer.tokenize(lexicalisations.get(file).text()) : "");
+        }
+        return lines;
     }
 }

@@ -31,11 +31,16 @@ final class SplitBuilder {
      * @param where where the entry was read, for messages
      */
     void addEntry(String source, List<String> references, List<String> trainingTargets, Optional<Category> category, String where) {
+        addEntry(new EvaluationItem(source, references, category), trainingTargets, where);
+    }
+
+    /** One entry of a structured format, as its evaluation item and the texts to train on. */
+    void addEntry(EvaluationItem item, List<String> trainingTargets, String where) {
         String group = Integer.toString(entries.size() + 1);
         for (String target : trainingTargets) {
-            samples.add(new Sample(source, target, group, where));
+            samples.add(new Sample(item.source(), target, group, where));
         }
-        entries.add(new EvaluationItem(source, references, category));
+        entries.add(item);
     }
 
     /** The split; a file that gave nothing is malformed. */

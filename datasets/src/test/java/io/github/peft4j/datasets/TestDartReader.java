@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +26,29 @@ final class TestDartReader {
                 new Sample(HEART, "Mark Tinker directed Piece of my Heart.", "2"),
                 new Sample(MARS_HILL, "Mars Hill College, of Mars Hill, joined in 1973.", "3"));
         assertThat(split.evaluationItems()).containsExactly(
-                new EvaluationItem(MARS_HILL, List.of("A school from Mars Hill, North Carolina, joined in 1973.", "Mars Hill College joined in 1973.")),
-                new EvaluationItem(HEART, List.of("Mark Tinker directed Piece of my Heart.")),
-                new EvaluationItem(MARS_HILL, List.of("Mars Hill College, of Mars Hill, joined in 1973.")));
+                new EvaluationItem(MARS_HILL, List.of("A school from Mars Hill, North Carolina, joined in 1973.", "Mars Hill College joined in 1973."),
+                        Optional.empty(), List.of("a school from mars hill , north carolina , joined in 1973 .", "mars hill college joined in 1973 .", "")),
+                new EvaluationItem(HEART, List.of("Mark Tinker directed Piece of my Heart."),
+                        Optional.empty(), List.of("mark tinker directed piece of my heart .", "", "")),
+                new EvaluationItem(MARS_HILL, List.of("Mars Hill College, of Mars Hill, joined in 1973."),
+                        Optional.empty(), List.of("mars hill college , of mars hill , joined in 1973 .", "", "")));
+    }
+
+    /**
+     * DART's official reference files hold an entry's first three texts in file order, a blank one in its place, as
+     * an empty line like a missing one; texts after the third are in no file.
+     */
+    @Test
+    void officialBleuReferencesAreTheFirstThreeTextsInPlaceTokenisedAndLowercased() {
+        DatasetSplit split = DartReader.readJson(Fixtures.write(temp, "dart-v1.1.1-full-test.json", """
+                [{"tripleset": [["A", "P", "B"]], "annotations": [
+                  {"source": "x", "text": ""}, {"source": "x", "text": "A's P-value: B."}, {"source": "x", "text": "B\u00a0is   A's."},
+                  {"source": "x", "text": "Fourth."}]}]
+                """));
+
+        EvaluationItem item = split.evaluationItems().get(0);
+        assertThat(item.references()).containsExactly("A's P-value: B.", "B\u00a0is   A's.", "Fourth.");
+        assertThat(item.officialBleuReferences()).containsExactly("", "a ' s p - value : b .", "b is a ' s .");
     }
 
     @Test
