@@ -9,6 +9,8 @@ import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
 import io.github.peft4j.datasets.metrics.CiderD;
 import io.github.peft4j.datasets.metrics.MtevalBleu;
+import io.github.peft4j.datasets.metrics.MultiBleu;
+import io.github.peft4j.datasets.metrics.MultiBleuScore;
 import io.github.peft4j.datasets.metrics.Nist;
 import io.github.peft4j.datasets.metrics.RougeCoco;
 import io.github.peft4j.datasets.metrics.RougeScore;
@@ -36,16 +38,26 @@ import picocli.CommandLine.Spec;
         description = {"Score predictions (one line per evaluation item, as 'peft4j predict' writes them) against all references of",
                 "each item and print one JSON object. WebNLG is also scored on its seen and unseen categories."})
 final class EvaluateCommand implements Callable<Integer> {
-    /** A metric: adds its figures for the hypotheses against their references to a JSON object. */
+    /** A metric: adds its figures for the hypotheses against their items' references to a JSON object. */
     private interface Metric {
-        void score(List<String> hypotheses, List<List<String>> references, ObjectNode into);
+        void score(List<String> hypotheses, List<EvaluationItem> items, ObjectNode into);
+    }
+
+    /** A metric that scores against each item's references, the texts of the dataset. */
+    private interface ReferenceMetric extends Metric {
+        void scoreReferences(List<String> hypotheses, List<List<String>> references, ObjectNode into);
+
+        @Override
+        default void score(List<String> hypotheses, List<EvaluationItem> items, ObjectNode into) {
+            scoreReferences(hypotheses, items.stream().map(EvaluationItem::references).toList(), into);
+        }
     }
 
     private static final Map<String, Metric> METRICS = metrics();
     private static final Map<String, List<String>> DEFAULTS = Map.of(
             "e2e", List.of("bleu", "nist", "rouge_l", "cider", "sacrebleu"),
             "webnlg", List.of("bleu", "sacrebleu", "ter"),
-            "dart", List.of("bleu", "sacrebleu", "ter"),
+            "dart", List.of("bleu", "e2e_bleu", "sacrebleu", "ter"),
             "xsum", List.of("rouge"),
             "jsonl", List.of("bleu", "sacrebleu", "ter", "rouge"));
 
@@ -64,7 +76,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--predictions", required = true, description = "One prediction per line, in the split's order.")
     Path predictions;
 
-    @Option(names = "--metrics", split = ",", description = "Any of bleu (the E2E scorer's mteval BLEU, lowercased, 0-1), nist, rouge_l (the E2E scorer's, 0-1), "
+    @Option(names = "--metrics", split = ",", description = "Any of bleu (the dataset's official BLEU: for dart multi-bleu.perl over DART's three"
+            + " reference files, 0-100, as DART's evaluation script; else e2e_bleu), e2e_bleu (the E2E scorer's mteval BLEU, lowercased, 0-1), nist, rouge_l (the E2E scorer's, 0-1), "
             + "cider (CIDEr-D as the E2E scorer), sacrebleu (13a, mixed case, with its signature), ter (sacreBLEU's), rouge (rouge_score ROUGE-1/2/L F1 with stemming, 0-1)."
             + " Default: the dataset's usual set.")
     List<String> metrics;
@@ -102,16 +115,16 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private static void scoreSubset(List<EvaluationItem> items, List<String> lines, Predicate<EvaluationItem> keep, List<String> chosen, ObjectNode into) {
         List<String> hypotheses = new ArrayList<>();
-        List<List<String>> references = new ArrayList<>();
+        List<EvaluationItem> kept = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             if (keep.test(items.get(i))) {
                 hypotheses.add(lines.get(i));
-                references.add(items.get(i).references());
+                kept.add(items.get(i));
             }
         }
         into.put("count", hypotheses.size());
         if (!hypotheses.isEmpty()) {
-            chosen.forEach(metric -> METRICS.get(metric).score(hypotheses, references, into));
+            chosen.forEach(metric -> METRICS.get(metric).score(hypotheses, kept, into));
         }
     }
 
@@ -126,21 +139,34 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private static Map<String, Metric> metrics() {
         Map<String, Metric> metrics = new LinkedHashMap<>();
-        metrics.put("bleu", (hypotheses, references, into) -> into.put("BLEU", MtevalBleu.score(hypotheses, references).bleu()));
-        metrics.put("nist", (hypotheses, references, into) -> into.put("NIST", Nist.score(hypotheses, references).nist()));
-        metrics.put("rouge_l", (hypotheses, references, into) -> into.put("ROUGE_L", RougeCoco.score(hypotheses, references)));
-        metrics.put("cider", (hypotheses, references, into) -> into.put("CIDEr", CiderD.score(hypotheses, references)));
-        metrics.put("sacrebleu", (hypotheses, references, into) -> {
+        ReferenceMetric e2eBleu = (hypotheses, references, into) -> into.put("BLEU", MtevalBleu.score(hypotheses, references).bleu());
+        metrics.put("bleu", (hypotheses, items, into) -> {
+            if (items.stream().allMatch(item -> !item.officialBleuReferences().isEmpty())) {
+                // DART's run_eval_on_dart.sh: multi-bleu.perl ref0 ref1 ref2 < predictions, no pre-processing of the predictions.
+                MultiBleuScore score = MultiBleu.score(hypotheses, items.stream().map(EvaluationItem::officialBleuReferences).toList(), false);
+                into.put("BLEU", score.bleu());
+                into.put("BLEU_script", "multi-bleu.perl all-delex-reference0.lex all-delex-reference1.lex all-delex-reference2.lex: " + score);
+            }
+            else {
+                e2eBleu.score(hypotheses, items, into);
+            }
+        });
+        metrics.put("e2e_bleu", (ReferenceMetric) (hypotheses, references, into) ->
+                into.put("BLEU_e2e", MtevalBleu.score(hypotheses, references).bleu()));
+        metrics.put("nist", (ReferenceMetric) (hypotheses, references, into) -> into.put("NIST", Nist.score(hypotheses, references).nist()));
+        metrics.put("rouge_l", (ReferenceMetric) (hypotheses, references, into) -> into.put("ROUGE_L", RougeCoco.score(hypotheses, references)));
+        metrics.put("cider", (ReferenceMetric) (hypotheses, references, into) -> into.put("CIDEr", CiderD.score(hypotheses, references)));
+        metrics.put("sacrebleu", (ReferenceMetric) (hypotheses, references, into) -> {
             SacreBleuScore score = SacreBleu.corpusScore(hypotheses, references);
             into.put("sacreBLEU", score.score());
             into.put("sacreBLEU_signature", score.signature());
         });
-        metrics.put("ter", (hypotheses, references, into) -> {
+        metrics.put("ter", (ReferenceMetric) (hypotheses, references, into) -> {
             TerScore score = Ter.corpusScore(hypotheses, references);
             into.put("TER", score.score());
             into.put("TER_signature", score.signature());
         });
-        metrics.put("rouge", (hypotheses, references, into) -> {
+        metrics.put("rouge", (ReferenceMetric) (hypotheses, references, into) -> {
             RougeScores scores = RougeScore.score(hypotheses, references);
             into.put("rouge1", scores.rouge1().fmeasure());
             into.put("rouge2", scores.rouge2().fmeasure());

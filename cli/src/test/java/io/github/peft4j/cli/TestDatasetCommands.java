@@ -35,6 +35,46 @@ final class TestDatasetCommands {
         assertThat(scores.get("sacreBLEU_signature").asText()).startsWith("nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp");
     }
 
+    /** DART's BART-large example output: DART's evaluation script prints BLEU = 48.56. */
+    @Test
+    void evaluateDartMatchesDartsOfficialBleu() throws IOException {
+        Path data = SharedData.require("dart");
+        Path predictions = SharedData.require("dart/system-outputs/bart-large_dart.txt");
+
+        CliRun run = CliRun.of("evaluate", "--dataset", "dart", "--data", data.toString(), "--predictions", predictions.toString(), "--metrics", "bleu,e2e_bleu");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode scores = new ObjectMapper().readTree(run.out());
+        assertThat(scores.get("BLEU").asDouble()).isCloseTo(48.56, within(0.005));
+        assertThat(scores.get("BLEU_script").asText()).contains("BLEU = 48.56,", "hyp_len=110554, ref_len=116948");
+        assertThat(scores.has("BLEU_e2e")).isTrue();
+    }
+
+    /**
+     * Two DART entries scored against the official reference lines (tokenised, lowercased, an empty line for each
+     * missing text) with the predictions as they are: entry 1's prediction matches its first text once tokenised;
+     * entry 2's 4 words are closer to the empty lines (0) than to its 8-word text, so ref_len is 9 + 0.
+     */
+    @Test
+    void evaluateDartScoresPredictionsAgainstTheOfficialReferenceLines() throws IOException {
+        Path data = Files.createDirectories(directory.resolve("dart"));
+        Files.writeString(data.resolve("dart-v1.1.1-full-test.json"), """
+                [{"tripleset": [["A", "P", "B"]], "annotations": [{"source": "x", "text": "Mars Hill College joined in 1973, early."}]},
+                 {"tripleset": [["C", "P", "D"]], "annotations": [{"source": "x", "text": "one two three four five six seven eight"}]}]
+                """);
+        Path predictions = Files.writeString(directory.resolve("predictions.txt"), "mars hill college joined in 1973 , early .\none two three four\n");
+
+        CliRun run = CliRun.of("evaluate", "--dataset", "dart", "--data", data.toString(), "--predictions", predictions.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode scores = new ObjectMapper().readTree(run.out());
+        assertThat(scores.get("BLEU").asDouble()).isCloseTo(100, within(1e-9));
+        assertThat(scores.get("BLEU_script").asText()).endsWith("(BP=1.000, ratio=1.444, hyp_len=13, ref_len=9)");
+        assertThat(scores.get("BLEU_e2e").asDouble()).isLessThan(1);
+        assertThat(scores.has("sacreBLEU")).isTrue();
+        assertThat(scores.has("TER")).isTrue();
+    }
+
     @Test
     void trainPredictEvaluateOnAJsonlDataset() throws IOException {
         Path model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
