@@ -7,9 +7,9 @@ import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.datasets.DatasetSplit;
 import io.github.peft4j.datasets.Datasets;
 import io.github.peft4j.datasets.EvaluationItem;
+import io.github.peft4j.datasets.OfficialBleu;
 import io.github.peft4j.datasets.metrics.CiderD;
 import io.github.peft4j.datasets.metrics.MtevalBleu;
-import io.github.peft4j.datasets.metrics.MultiBleu;
 import io.github.peft4j.datasets.metrics.MultiBleuScore;
 import io.github.peft4j.datasets.metrics.Nist;
 import io.github.peft4j.datasets.metrics.RougeCoco;
@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class EvaluateCommand implements Callable<Integer> {
     /** A metric: adds its figures for the hypotheses against their items' references to a JSON object. */
     private interface Metric {
-        void score(List<String> hypotheses, List<EvaluationItem> items, ObjectNode into);
+        void score(String dataset, List<String> hypotheses, List<EvaluationItem> items, ObjectNode into);
     }
 
     /** A metric that scores against each item's references, the texts of the dataset. */
@@ -48,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
         void scoreReferences(List<String> hypotheses, List<List<String>> references, ObjectNode into);
 
         @Override
-        default void score(List<String> hypotheses, List<EvaluationItem> items, ObjectNode into) {
+        default void score(String dataset, List<String> hypotheses, List<EvaluationItem> items, ObjectNode into) {
             scoreReferences(hypotheses, items.stream().map(EvaluationItem::references).toList(), into);
         }
     }
@@ -56,7 +57,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private static final Map<String, Metric> METRICS = metrics();
     private static final Map<String, List<String>> DEFAULTS = Map.of(
             "e2e", List.of("bleu", "nist", "rouge_l", "cider", "sacrebleu"),
-            "webnlg", List.of("bleu", "sacrebleu", "ter"),
+            "webnlg", List.of("bleu", "e2e_bleu", "sacrebleu", "ter"),
             "dart", List.of("bleu", "e2e_bleu", "sacrebleu", "ter"),
             "xsum", List.of("rouge"),
             "jsonl", List.of("bleu", "sacrebleu", "ter", "rouge"));
@@ -76,8 +77,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--predictions", required = true, description = "One prediction per line, in the split's order.")
     Path predictions;
 
-    @Option(names = "--metrics", split = ",", description = "Any of bleu (the dataset's official BLEU: for dart multi-bleu.perl over DART's three"
-            + " reference files, 0-100, as DART's evaluation script; else e2e_bleu), e2e_bleu (the E2E scorer's mteval BLEU, lowercased, 0-1), nist, rouge_l (the E2E scorer's, 0-1), "
+    @Option(names = "--metrics", split = ",", description = "Any of bleu (the dataset's official BLEU, 0-100: for dart DART's evaluation script, for"
+            + " webnlg the WebNLG challenge's, both multi-bleu.perl over three reference files; else e2e_bleu), e2e_bleu (the E2E scorer's mteval BLEU, lowercased, 0-1), nist, rouge_l (the E2E scorer's, 0-1), "
             + "cider (CIDEr-D as the E2E scorer), sacrebleu (13a, mixed case, with its signature), ter (sacreBLEU's), rouge (rouge_score ROUGE-1/2/L F1 with stemming, 0-1)."
             + " Default: the dataset's usual set.")
     List<String> metrics;
@@ -113,7 +114,7 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void scoreSubset(List<EvaluationItem> items, List<String> lines, Predicate<EvaluationItem> keep, List<String> chosen, ObjectNode into) {
+    private void scoreSubset(List<EvaluationItem> items, List<String> lines, Predicate<EvaluationItem> keep, List<String> chosen, ObjectNode into) {
         List<String> hypotheses = new ArrayList<>();
         List<EvaluationItem> kept = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -124,7 +125,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         into.put("count", hypotheses.size());
         if (!hypotheses.isEmpty()) {
-            chosen.forEach(metric -> METRICS.get(metric).score(hypotheses, kept, into));
+            chosen.forEach(metric -> METRICS.get(metric).score(dataset, hypotheses, kept, into));
         }
     }
 
@@ -140,15 +141,15 @@ final class EvaluateCommand implements Callable<Integer> {
     private static Map<String, Metric> metrics() {
         Map<String, Metric> metrics = new LinkedHashMap<>();
         ReferenceMetric e2eBleu = (hypotheses, references, into) -> into.put("BLEU", MtevalBleu.score(hypotheses, references).bleu());
-        metrics.put("bleu", (hypotheses, items, into) -> {
-            if (items.stream().allMatch(item -> !item.officialBleuReferences().isEmpty())) {
-                // DART's run_eval_on_dart.sh: multi-bleu.perl ref0 ref1 ref2 < predictions, no pre-processing of the predictions.
-                MultiBleuScore score = MultiBleu.score(hypotheses, items.stream().map(EvaluationItem::officialBleuReferences).toList(), false);
+        metrics.put("bleu", (dataset, hypotheses, items, into) -> {
+            Optional<OfficialBleu> official = OfficialBleu.of(dataset).filter(any -> items.stream().noneMatch(item -> item.officialBleuReferences().isEmpty()));
+            if (official.isPresent()) {
+                MultiBleuScore score = official.get().score(hypotheses, items);
                 into.put("BLEU", score.bleu());
-                into.put("BLEU_script", "multi-bleu.perl all-delex-reference0.lex all-delex-reference1.lex all-delex-reference2.lex: " + score);
+                into.put("BLEU_script", official.get().command() + ": " + score);
             }
             else {
-                e2eBleu.score(hypotheses, items, into);
+                e2eBleu.score(dataset, hypotheses, items, into);
             }
         });
         metrics.put("e2e_bleu", (ReferenceMetric) (hypotheses, references, into) ->

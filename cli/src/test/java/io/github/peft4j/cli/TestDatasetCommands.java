@@ -50,6 +50,22 @@ final class TestDatasetCommands {
         assertThat(scores.has("BLEU_e2e")).isTrue();
     }
 
+    /** A WebNLG 2017 submission (BART-large): the challenge's scripts print 58.06 all, 64.51 seen, 50.20 unseen. */
+    @Test
+    void evaluateWebNlgMatchesTheChallengeBleu() throws IOException {
+        Path data = SharedData.require("webnlg2017");
+        Path predictions = SharedData.require("webnlg2017/system-outputs/bartlarge.txt");
+
+        CliRun run = CliRun.of("evaluate", "--dataset", "webnlg", "--data", data.toString(), "--predictions", predictions.toString(), "--metrics", "bleu");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode scores = new ObjectMapper().readTree(run.out());
+        assertThat(scores.get("all").get("BLEU").asDouble()).isCloseTo(58.06, within(0.005));
+        assertThat(scores.get("seen").get("BLEU").asDouble()).isCloseTo(64.51, within(0.005));
+        assertThat(scores.get("unseen").get("BLEU").asDouble()).isCloseTo(50.20, within(0.005));
+        assertThat(scores.get("all").get("BLEU_script").asText()).startsWith("multi-bleu.perl -lc ").contains("BLEU = 58.06,");
+    }
+
     /**
      * Two DART entries scored against the official reference lines (tokenised, lowercased, an empty line for each
      * missing text) with the predictions as they are: entry 1's prediction matches its first text once tokenised;

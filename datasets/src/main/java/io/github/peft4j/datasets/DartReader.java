@@ -2,7 +2,6 @@ package io.github.peft4j.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.peft4j.datasets.TripleXml.Lexicalisation;
-import io.github.peft4j.datasets.metrics.NonWordTokenizer;
 import io.github.peft4j.spi.PeftException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,16 +21,13 @@ import java.util.function.Supplier;
  * <p>Each item also carries its lines of DART's official BLEU reference files, {@code all-delex-reference0.lex}
  * to {@code 2.lex}, rebuilt from the entry as they were made (line for line identical to the published ones on
  * the v1.1.1 test set): the entry's first three texts in order, blank ones included, each tokenised as the WebNLG
- * challenge's {@code evaluation.py} does ({@link NonWordTokenizer}), an empty line for each text the entry lacks.
+ * challenge's {@code evaluation.py} does, an empty line for each text the entry lacks ({@link OfficialBleu#DART}).
  *
  * <p>Two forms give the same splits: the JSON ({@code dart-v1.1.1-full-*.json}: {@code [{"tripleset": [[s, p,
  * o], ...], "annotations": [{"source", "text"}, ...]}, ...]}) and the XML in WebNLG's format, whose triple parts
  * are trimmed as the JSON's are.
  */
 public final class DartReader {
-    /** DART's official BLEU reads three reference files. */
-    private static final int OFFICIAL_REFERENCE_FILES = 3;
-
     private DartReader() {}
 
     /** Reads the JSON form. */
@@ -91,14 +87,7 @@ public final class DartReader {
             throw withoutText.get();
         }
         String source = linearise(triples);
-        split.addEntry(new EvaluationItem(source, texts, Optional.empty(), officialBleuReferences(lexicalisations)), texts, where);
-    }
-
-    private static List<String> officialBleuReferences(List<Lexicalisation> lexicalisations) {
-        List<String> lines = new ArrayList<>(OFFICIAL_REFERENCE_FILES);
-        for (int file = 0; file < OFFICIAL_REFERENCE_FILES; file++) {
-            lines.add(file < lexicalisations.size() ? NonWordTokenizer.tokenize(lexicalisations.get(file).text()) : "");
-        }
-        return lines;
+        List<String> officialBleuReferences = OfficialBleu.DART.referenceLines(lexicalisations.stream().map(Lexicalisation::text).toList());
+        split.addEntry(new EvaluationItem(source, texts, Optional.empty(), officialBleuReferences), texts, where);
     }
 }

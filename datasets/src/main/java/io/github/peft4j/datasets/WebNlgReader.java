@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  * <p>Training pairs use only the lexicalisations whose comment is {@code good} (18,025 of the 18,102 training
  * texts); an evaluation item is one entry with all of its lexicalisations. Every item carries its category,
  * marked seen when it is one of the ten categories of the training data ({@link #SEEN_CATEGORIES}); the test
- * set adds five unseen ones (Artist, Athlete, CelestialBody, MeanOfTransportation, Politician).
+ * set adds five unseen ones (Artist, Athlete, CelestialBody, MeanOfTransportation, Politician). Items also carry
+ * their lines of the challenge's BLEU reference files ({@link OfficialBleu#WEBNLG_CHALLENGE}): the first three
+ * lexicalisations, whatever their comment.
  *
  * <p>Two forms give the same splits: the paper's JSON ({@code train.json}, {@code dev.json}, {@code test.json})
  * and the official XML ({@code xml/train/**.xml}, one file per size and category, read in path order, which is
@@ -106,7 +108,9 @@ public final class WebNlgReader {
                 .filter(lexicalisation -> GOOD.equals(lexicalisation.comment()) && !lexicalisation.text().isBlank())
                 .map(Lexicalisation::text)
                 .toList();
-        split.addEntry(linearise(triples), references, good, Optional.of(new Category(category, SEEN_CATEGORIES.contains(category))), where);
+        List<String> officialBleuReferences = OfficialBleu.WEBNLG_CHALLENGE.referenceLines(lexicalisations.stream().map(Lexicalisation::text).toList());
+        split.addEntry(new EvaluationItem(linearise(triples), references, Optional.of(new Category(category, SEEN_CATEGORIES.contains(category))),
+                officialBleuReferences), good, where);
     }
 
     private static List<Triple> jsonTriples(Path file, int line, String name, JsonNode tripleSet) {

@@ -32,10 +32,28 @@ final class TestWebNlgReader {
                 new Sample(AARHUS, "The airport of Aarhus.", "3"),
                 new Sample(DAGGETT, "Aaron S. Daggett was awarded the Purple Heart.", "4"));
         assertThat(split.evaluationItems()).containsExactly(
-                new EvaluationItem(AARHUS, List.of("Aarhus Airport serves Aarhus, Denmark.", "Aarhus serves airport the."), Optional.of(AIRPORT)),
-                new EvaluationItem(ALAN, List.of("Alan Bean, a US test pilot."), Optional.of(ASTRONAUT)),
-                new EvaluationItem(AARHUS, List.of("The airport of Aarhus."), Optional.of(AIRPORT)),
-                new EvaluationItem(DAGGETT, List.of("Aaron S. Daggett was awarded the Purple Heart."), Optional.of(POLITICIAN)));
+                new EvaluationItem(AARHUS, List.of("Aarhus Airport serves Aarhus, Denmark.", "Aarhus serves airport the."), Optional.of(AIRPORT),
+                        List.of("aarhus airport serves aarhus , denmark .", "aarhus serves airport the .", "")),
+                new EvaluationItem(ALAN, List.of("Alan Bean, a US test pilot."), Optional.of(ASTRONAUT), List.of("alan bean , a us test pilot .", "", "")),
+                new EvaluationItem(AARHUS, List.of("The airport of Aarhus."), Optional.of(AIRPORT), List.of("the airport of aarhus .", "", "")),
+                new EvaluationItem(DAGGETT, List.of("Aaron S. Daggett was awarded the Purple Heart."), Optional.of(POLITICIAN),
+                        List.of("aaron s . daggett was awarded the purple heart .", "", "")));
+    }
+
+    /**
+     * The challenge's reference files hold an entry's first three lexicalisations whatever their comment, tokenised,
+     * lowercased and ASCII-folded as evaluation.py writes them; an empty line for each one the entry lacks.
+     */
+    @Test
+    void officialBleuReferencesAreTheFirstThreeLexicalisationsFoldedToAscii() {
+        DatasetSplit split = WebNlgReader.readJson(Fixtures.write(temp, "test.json", """
+                {"entries": [{"1": {"category": "City", "modifiedtripleset": [{"subject": "São_Paulo", "property": "country", "object": "Brazil"}],
+                  "lexicalisations": [{"comment": "toFix", "lex": "São Paulo’s country: Brazil."}, {"comment": "good", "lex": "Straße–Brazil"},
+                    {"comment": "good", "lex": "Third."}, {"comment": "good", "lex": "Fourth."}]}}]}
+                """));
+
+        assertThat(split.evaluationItems().get(0).officialBleuReferences())
+                .containsExactly("sao paulo ' s country : brazil .", "strasse - brazil", "third .");
     }
 
     @Test
