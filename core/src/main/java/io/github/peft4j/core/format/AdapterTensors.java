@@ -10,7 +10,10 @@ import io.github.peft4j.core.safetensors.TensorChecks;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reading an adapter's tensors (prefixes, virtual embeddings, starting values) from a user's safetensors file. The
@@ -25,6 +28,23 @@ public final class AdapterTensors {
     /** How messages name a tensor: {@code tensor 'x' of /a/b.safetensors}. */
     public static String where(SafetensorsFile file, String name) {
         return "tensor '" + name + "' of " + file.path();
+    }
+
+    /**
+     * Refuses a file holding tensors other than {@code expected}: an extra layer or an unknown tensor means the file
+     * was made for another model or is not this kind of adapter, and ignoring it would load something else than saved.
+     *
+     * @param expected every tensor name the file may hold, e.g. {@code prefix.layers.0.key}
+     * @param holds what the file should hold, for the message, e.g. {@code a prefix for a 2-layer model}
+     */
+    public static void requireOnly(SafetensorsFile file, Set<String> expected, String holds) {
+        List<String> unexpected = file.names().stream().filter(name -> !expected.contains(name)).sorted().toList();
+        if (!unexpected.isEmpty()) {
+            throw new PeftException(StandardErrorCode.MALFORMED_CHECKPOINT, file.path() + " holds the unexpected tensor" + (unexpected.size() > 1 ? "s " : " ")
+                    + unexpected.stream().limit(5).map(name -> "'" + name + "'").collect(Collectors.joining(", ")) + (unexpected.size() > 5 ? ", ..." : "")
+                    + "; " + holds + " has only " + expected.stream().sorted().limit(4).map(name -> "'" + name + "'").collect(Collectors.joining(", "))
+                    + (expected.size() > 4 ? ", ..." : "") + ": use the adapter made for this model, or remove the extra tensors");
+        }
     }
 
     /**

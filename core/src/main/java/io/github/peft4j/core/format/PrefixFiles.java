@@ -21,6 +21,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /** Reads and writes fixed decoder-self-attention prefixes in the two interchange layouts. */
 public final class PrefixFiles {
@@ -53,6 +57,9 @@ public final class PrefixFiles {
             String layout = "[1, " + geometry.heads() + ", P, " + geometry.headDim() + "]";
             String first = layerTensor(0, "key");
             requireLayer(prefixFile, 0, geometry);
+            AdapterTensors.requireOnly(prefixFile, IntStream.range(0, geometry.decoderLayers()).boxed()
+                    .flatMap(layer -> Stream.of(layerTensor(layer, "key"), layerTensor(layer, "value"))).collect(Collectors.toSet()),
+                    "a prefix file for this " + geometry.decoderLayers() + "-layer model");
             int prefixLength = AdapterTensors.count(prefixFile, first, AdapterTensors.dims(prefixFile, first, layout, 4), 2, "virtual tokens P");
             String positions = prefixFile.metadata().getOrDefault(POSITIONS_METADATA, peftPositions ? "peft" : "zero");
             if (!positions.equals("peft") && !positions.equals("zero")) {
@@ -117,6 +124,7 @@ public final class PrefixFiles {
             if (!weights.contains(PROMPT_EMBEDDINGS)) {
                 throw new PeftException(StandardErrorCode.MISSING_TENSOR, weightsFile + " has no '" + PROMPT_EMBEDDINGS + "' tensor");
             }
+            AdapterTensors.requireOnly(weights, Set.of(PROMPT_EMBEDDINGS), "a PEFT prefix-tuning adapter");
             NDArray rows = AdapterTensors.loadFloat32(weights, PROMPT_EMBEDDINGS, new Shape(virtualTokens, LayerPrefixes.rowWidth(geometry, Stack.DECODER)),
                     manager);
             return LayerPrefixes.fromRows(rows, geometry, AttentionSite.DECODER_SELF, virtualTokens);

@@ -2,8 +2,10 @@ package io.github.peft4j.core.io;
 
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,6 +22,7 @@ import java.util.Locale;
 /** Text files read as strict UTF-8, with errors that name the file and the line where it stops being UTF-8. */
 public final class TextFiles {
     private static final int CHUNK = 1 << 16;
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
 
     private TextFiles() {}
 
@@ -31,12 +34,39 @@ public final class TextFiles {
      *     UTF-8, naming the line
      */
     public static List<String> readLines(Path file, String what) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        try (BufferedReader reader = open(file)) {
+            return reader.lines().toList();
+        }
+        catch (UncheckedIOException e) {
+            throw readFailure(file, what, e.getCause());
         }
         catch (IOException e) {
             throw readFailure(file, what, e);
         }
+    }
+
+    /**
+     * A strict UTF-8 reader of {@code file} (bytes that are not UTF-8 fail the read) that skips a leading byte-order
+     * mark, as editors on Windows write one and most tools accept it.
+     */
+    public static BufferedReader open(Path file) throws IOException {
+        BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try {
+            reader.mark(1);
+            if (reader.read() != BYTE_ORDER_MARK) {
+                reader.reset();
+            }
+            return reader;
+        }
+        catch (IOException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    /** {@code text} without a leading byte-order mark. */
+    public static String withoutByteOrderMark(String text) {
+        return !text.isEmpty() && text.charAt(0) == BYTE_ORDER_MARK ? text.substring(1) : text;
     }
 
     /** The user error for a failed read of a text file; {@code what} names the file, e.g. {@code "data file"}. */

@@ -1,16 +1,13 @@
 package io.github.peft4j.core.training;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import io.github.peft4j.spi.TextTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +22,6 @@ import java.util.Optional;
  * vocabulary size and short enough for its positions; a bad row is refused naming {@code file:line}.
  */
 public final class JsonlExamples {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private JsonlExamples() {}
 
     /** The examples of a file, checked against the model that will read them. */
@@ -41,7 +36,7 @@ public final class JsonlExamples {
 
     private static List<TrainingExample> read(Path file, Optional<TextTokenizer> tokenizer, long eosId, Optional<TokenLimits> limits) {
         List<TrainingExample> examples = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = TextFiles.open(file)) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -64,13 +59,7 @@ public final class JsonlExamples {
     }
 
     private static TrainingExample parse(Path file, int number, String line, Optional<TextTokenizer> tokenizer, long eosId) {
-        JsonNode row;
-        try {
-            row = JSON.readTree(line);
-        }
-        catch (JsonProcessingException e) {
-            throw bad(file, number, "is not valid JSON (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode row = StrictJson.readLine(line, problem -> bad(file, number, problem));
         if (row == null || !row.isObject() || !row.has("source") || !row.has("target")) {
             throw bad(file, number, "must be an object with \"source\" and \"target\"");
         }
@@ -88,8 +77,12 @@ public final class JsonlExamples {
     }
 
     private static TrainingExample example(Path file, int number, long[] source, long[] target) {
+        // An empty source leaves the first target token with nothing to be predicted from (and an encoder with no input).
+        if (source.length == 0) {
+            throw bad(file, number, "has an empty \"source\": give at least one token id (e.g. the end-of-text id as a start token)");
+        }
         if (target.length == 0) {
-            throw bad(file, number, "has an empty target");
+            throw bad(file, number, "has an empty \"target\": give at least one token id to learn");
         }
         return new TrainingExample(source, target);
     }

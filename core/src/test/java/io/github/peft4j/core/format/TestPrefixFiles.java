@@ -179,6 +179,26 @@ final class TestPrefixFiles {
         assertThat(PrefixFiles.read(file, manager, GEOMETRY, false).length()).as("numbered from 0, a long prefix leaves every position").isEqualTo(32);
     }
 
+    @Test
+    void tensorsTheAdapterDoesNotUseAreRefusedByName() {
+        Path file = directory.resolve("prefix.safetensors");
+        writeLayerFile(file, randomPrefix(3, 0), Map.of());
+        ModelGeometry shallower = new ModelGeometry("gpt2", 0, 2, 2, 4, 8, 50, 32);
+        assertError(() -> PrefixFiles.read(file, manager, shallower, true), StandardErrorCode.MALFORMED_CHECKPOINT,
+                file + " holds the unexpected tensors 'prefix.layers.2.key', 'prefix.layers.2.value'; a prefix file for this 2-layer model has only");
+
+        Path adapter = directory.resolve("adapter");
+        LayerPrefixes prefix = randomPrefix(2, 2);
+        PrefixFiles.writePeftDirectory(adapter, prefix, GEOMETRY, "gpt2");
+        Path weights = adapter.resolve(PrefixFiles.PEFT_WEIGHTS);
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        tensors.put(PrefixFiles.PROMPT_EMBEDDINGS, prefix.toRows());
+        tensors.put("prompt_encoder.mlp.weight", manager.zeros(new Shape(2, 2)));
+        SafetensorsWriter.write(weights, tensors, Map.of());
+        assertError(() -> PrefixFiles.read(adapter, manager, GEOMETRY, true), StandardErrorCode.MALFORMED_CHECKPOINT,
+                weights + " holds the unexpected tensor 'prompt_encoder.mlp.weight'; a PEFT prefix-tuning adapter has only 'prompt_embeddings'");
+    }
+
     private static void writeLayerFile(Path file, LayerPrefixes prefix, Map<String, String> metadata) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (int layer = 0; layer < prefix.layers().size(); layer++) {
