@@ -5,16 +5,12 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Opening dataset files and the errors the readers raise, so that every message names the file and place. */
 final class DatasetFiles {
-    private static final char BYTE_ORDER_MARK = '\uFEFF';
-
     /** Receives one line of a text file and its 1-based number. */
     @FunctionalInterface
     interface LineVisitor {
@@ -30,7 +26,7 @@ final class DatasetFiles {
             int number = 0;
             while ((line = reader.readLine()) != null) {
                 number++;
-                visitor.visit(number == 1 ? dropByteOrderMark(line) : line, number);
+                visitor.visit(line, number);
             }
         }
         catch (IOException e) {
@@ -38,12 +34,10 @@ final class DatasetFiles {
         }
     }
 
-    /** A strict UTF-8 reader: malformed bytes fail the read instead of turning into replacement characters. */
+    /** A strict UTF-8 reader without a leading byte order mark: malformed bytes fail the read instead of turning into replacement characters. */
     static BufferedReader open(Path file) {
         try {
-            return new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)));
+            return TextFiles.open(file);
         }
         catch (IOException e) {
             throw readFailure(file, e);
@@ -53,16 +47,11 @@ final class DatasetFiles {
     /** The whole file as strict UTF-8 text. */
     static String readString(Path file) {
         try {
-            return dropByteOrderMark(Files.readString(file, StandardCharsets.UTF_8));
+            return TextFiles.withoutByteOrderMark(Files.readString(file, StandardCharsets.UTF_8));
         }
         catch (IOException e) {
             throw readFailure(file, e);
         }
-    }
-
-    /** {@code line} without a leading UTF-8 byte order mark (only the first line of a file can have one). */
-    static String dropByteOrderMark(String line) {
-        return !line.isEmpty() && line.charAt(0) == BYTE_ORDER_MARK ? line.substring(1) : line;
     }
 
     /** The user error for a failed read: a missing file, bytes that are not UTF-8 (naming the line), or the I/O failure in words. */

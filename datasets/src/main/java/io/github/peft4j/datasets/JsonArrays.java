@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.StrictJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,8 +21,6 @@ final class JsonArrays {
         void visit(JsonNode element, int line);
     }
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     private JsonArrays() {}
 
     /**
@@ -30,7 +28,7 @@ final class JsonArrays {
      * value of that field of the top-level object.
      */
     static void forEachElement(Path file, Optional<String> field, ElementVisitor visitor) {
-        try (BufferedReader reader = DatasetFiles.open(file); JsonParser parser = JSON.createParser(reader)) {
+        try (BufferedReader reader = DatasetFiles.open(file); JsonParser parser = StrictJson.MAPPER.createParser(reader)) {
             JsonToken token = parser.nextToken();
             if (field.isPresent()) {
                 if (token != JsonToken.START_OBJECT) {
@@ -45,12 +43,15 @@ final class JsonArrays {
             }
             while (parser.nextToken() != JsonToken.END_ARRAY) {
                 int line = parser.currentTokenLocation().getLineNr();
-                visitor.visit(parser.readValueAsTree(), line);
+                visitor.visit(StrictJson.readValue(parser), line);
+            }
+            if (field.isEmpty() && parser.nextToken() != null) {
+                throw DatasetFiles.malformed(file, parser.currentTokenLocation().getLineNr(), "has text after the JSON array: a file holds one array");
             }
         }
         catch (JsonProcessingException e) {
             throw DatasetFiles.malformed(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-                    "is not valid JSON (" + e.getOriginalMessage() + ")");
+                    StrictJson.problem(e));
         }
         catch (IOException e) {
             throw DatasetFiles.readFailure(file, e);

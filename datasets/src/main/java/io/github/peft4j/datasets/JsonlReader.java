@@ -1,7 +1,7 @@
 package io.github.peft4j.datasets;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.peft4j.core.io.StrictJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -42,13 +42,7 @@ public final class JsonlReader {
     }
 
     private static void addLine(SplitBuilder split, Path file, int number, String line, List<Fields> accepted) {
-        JsonNode row;
-        try {
-            row = JsonArrays.JSON.readTree(line);
-        }
-        catch (JsonProcessingException e) {
-            throw DatasetFiles.malformed(file, number, "is not valid JSON (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode row = StrictJson.readLine(line, problem -> DatasetFiles.malformed(file, number, problem));
         if (row == null || !row.isObject()) {
             throw DatasetFiles.malformed(file, number, "a line must be a JSON object");
         }

@@ -25,8 +25,8 @@ public final class XsumReader {
         try (BufferedReader sources = DatasetFiles.open(sourceFile); BufferedReader targets = DatasetFiles.open(targetFile)) {
             int number = 0;
             while (true) {
-                String source = nextLine(sources, sourceFile, number == 0);
-                String target = nextLine(targets, targetFile, number == 0);
+                String source = nextLine(sources, sourceFile);
+                String target = nextLine(targets, targetFile);
                 if (source == null && target == null) {
                     break;
                 }
@@ -57,10 +57,9 @@ public final class XsumReader {
         return JsonlReader.read(file, List.of(DOCUMENT_SUMMARY, JsonlReader.SOURCE_TARGET));
     }
 
-    private static String nextLine(BufferedReader reader, Path file, boolean first) {
+    private static String nextLine(BufferedReader reader, Path file) {
         try {
-            String line = reader.readLine();
-            return first && line != null ? DatasetFiles.dropByteOrderMark(line) : line;
+            return reader.readLine();
         }
         catch (IOException e) {
             throw DatasetFiles.readFailure(file, e);
@@ -69,7 +68,7 @@ public final class XsumReader {
 
     private static int remainingLines(BufferedReader reader, Path file) {
         int count = 0;
-        while (nextLine(reader, file, false) != null) {
+        while (nextLine(reader, file) != null) {
             count++;
         }
         return count;

@@ -46,4 +46,18 @@ final class TestJsonlReader {
                 "empty.jsonl:1: \"target\" is empty");
         assertMalformed(JsonlReader::read, Fixtures.write(temp, "blank.jsonl", "\n\n"), "blank.jsonl: holds no examples");
     }
+
+    @Test
+    void aLineIsExactlyOneObjectWithEachKeyOnceAndAByteOrderMarkIsSkipped() {
+        assertMalformed(JsonlReader::read, Fixtures.write(temp, "junk.jsonl", "{\"source\": \"a\", \"target\": \"b\"} junk\n"),
+                "junk.jsonl:1: has text after the JSON object, which ends at column 31: give one JSON object per line");
+        assertMalformed(JsonlReader::read, Fixtures.write(temp, "two.jsonl", "{\"source\": \"a\", \"target\": \"b\"} {\"source\": \"c\", \"target\": \"d\"}\n"),
+                "two.jsonl:1: has text after the JSON object");
+        assertMalformed(JsonlReader::read, Fixtures.write(temp, "twice.jsonl", "{\"source\": \"a\", \"target\": \"b\", \"target\": \"c\"}\n"),
+                "twice.jsonl:1: gives the key \"target\" twice: keep only one");
+
+        DatasetSplit split = JsonlReader.read(Fixtures.write(temp, "bom.jsonl", "\uFEFF{\"source\": \"a\", \"target\": \"b\"}\n"));
+
+        assertThat(split.samples()).containsExactly(new Sample("a", "b", "a"));
+    }
 }

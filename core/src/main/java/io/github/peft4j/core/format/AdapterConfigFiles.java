@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.io.IoErrors;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * failure is a user error that names the file and the key, and says what was expected.
  */
 public final class AdapterConfigFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private AdapterConfigFiles() {}
 
