@@ -110,7 +110,7 @@ final class GenerateCommand implements Callable<Integer> {
             requireDecoderOnly(backend);
             boolean text = requests.stream().anyMatch(GenerationRequest::isText);
             Optional<TextTokenizer> tokenizer = text ? Optional.of(Tokenizers.require(backend, model)) : backend.tokenizer();
-            List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry())).toList();
+            List<long[]> prompts = requests.stream().map(request -> request.tokens(tokenizer, () -> endOfText(backend), backend.geometry(), maxNewTokens)).toList();
             long[] eos = eosIds != null ? eosIds : backend.eosTokenIds().stream().mapToLong(Long::longValue).toArray();
             long pad = eos.length > 0 ? eos[0] : 0;
             GenerationConfig config = GenerationConfig.DEFAULT

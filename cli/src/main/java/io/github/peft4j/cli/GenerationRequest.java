@@ -1,8 +1,7 @@
 package io.github.peft4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.core.io.TextFiles;
 import io.github.peft4j.core.training.CausalLmText;
 import io.github.peft4j.core.training.TokenIds;
@@ -32,7 +31,6 @@ import java.util.function.LongSupplier;
  * @param adapter the name of the adapter for this request; empty for the default
  */
 record GenerationRequest(String where, int line, Kind kind, String text, long[] ids, Optional<String> adapter) {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("prompt", "source", "ids", "adapter");
 
     /** How a request gives its prompt, named as in a requests file. */
@@ -68,13 +66,7 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
     }
 
     private static GenerationRequest parse(String text, String where, int line) {
-        JsonNode json;
-        try {
-            json = JSON.readTree(text);
-        }
-        catch (JsonProcessingException e) {
-            throw malformed(where, "is not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode json = StrictJson.readLine(text, problem -> malformed(where, problem));
         if (json == null || !json.isObject()) {
             throw malformed(where, "is not a JSON object");
         }
@@ -122,8 +114,9 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
      *
      * @param tokenizer present whenever {@link #isText()}
      * @param endOfText the id a source ends with
+     * @param maxNewTokens the most tokens generation may add after the prompt
      */
-    long[] tokens(Optional<TextTokenizer> tokenizer, LongSupplier endOfText, ModelGeometry model) {
+    long[] tokens(Optional<TextTokenizer> tokenizer, LongSupplier endOfText, ModelGeometry model, int maxNewTokens) {
         long[] tokens = switch (kind) {
             case PROMPT -> tokenizer.orElseThrow().encode(text);
             case SOURCE -> CausalLmText.prompt(text, tokenizer.orElseThrow(), endOfText.getAsLong());
@@ -141,6 +134,14 @@ record GenerationRequest(String where, int line, Kind kind, String text, long[] 
         if (tokens.length >= model.maxPositions()) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, where + ": the prompt has " + tokens.length + " tokens, which leaves no room"
                     + " for new tokens in the model's " + model.maxPositions() + " positions: shorten it");
+        }
+        // Checked here too (the generator checks the whole batch again, with any prefix's positions) to name the request.
+        long needed = tokens.length + (long) maxNewTokens - 1;
+        if (needed > model.maxPositions()) {
+            long fit = model.maxPositions() - tokens.length + 1L;
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, String.format(Locale.ROOT, "%s: up to %d new tokens (--max-new-tokens) after"
+                    + " a %d-token prompt need %d positions, but the model has %d: at most %d new tokens fit; lower --max-new-tokens to %d or"
+                    + " shorten the prompt", where, maxNewTokens, tokens.length, needed, model.maxPositions(), fit, fit));
         }
         return tokens;
     }
