@@ -41,7 +41,7 @@ public final class StrictJson {
             if (parser.nextToken() == null) {
                 return null;
             }
-            JsonNode value = ONE_VALUE.readValue(parser);
+            JsonNode value = readValue(parser);
             int end = (int) parser.currentLocation().getColumnNr();
             boolean trailing;
             try {
@@ -61,6 +61,11 @@ public final class StrictJson {
         catch (IOException e) {
             throw new IllegalStateException("reading a string cannot fail", e);
         }
+    }
+
+    /** The value at the parser's current token, leaving what follows it to the caller (who is to refuse or read it). */
+    public static JsonNode readValue(JsonParser parser) throws IOException {
+        return ONE_VALUE.readValue(parser);
     }
 
     /** What a strict read refused, in words: a key given twice, else Jackson's description of the bad JSON. */
