@@ -1,0 +1,67 @@
+package io.github.peft4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Options a command would silently ignore, or settings given twice, are refused naming the options to drop. */
+final class TestStrictOptions {
+    @TempDir
+    static Path directory;
+
+    private static Path gpt2;
+    private static Path data;
+
+    @BeforeAll
+    static void createModel() throws IOException {
+        gpt2 = directory.resolve("gpt2");
+        CliRun.succeeds("init-model", "--arch", "gpt2", "--layers", "1", "--seed", "1", "--out", gpt2.toString());
+        data = Files.writeString(directory.resolve("data.jsonl"), "{\"source\": [1, 2, 3], \"target\": [4, 5]}\n");
+    }
+
+    @Test
+    void resumeRefusesEveryOptionItWouldTakeFromRunJson() {
+        Path run = directory.resolve("resumed");
+
+        String message = CliRun.of("train", "--resume", "--out", run.toString(), "--steps", "100", "--lr", "5", "--model", gpt2.toString())
+                .assertUserError("INVALID_ARGUMENT");
+
+        assertThat(message).contains("--resume continues " + run + " with the options in its run.json; drop --steps, --lr, --model");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--method full --set foo=bar | --set",
+            "--method top-k --top-k 1 --set foo=bar | --set",
+            "--method full --prefix-length 5 | --prefix-length",
+            "--method full --mlp-width 8 | --mlp-width",
+            "--method top-k --init x.safetensors | --init",
+            "--method prefix --top-k 1 | --top-k",
+            "--top-k 1 | --top-k",
+            "--prefix-length 5 --set length=6 | --prefix-length and --set length=6",
+            "--mlp-width 8 --set mlp-width=16 | --mlp-width and --set mlp-width=16"})
+    void methodOptionsTheMethodWouldIgnoreAreRefused(String options, String named) {
+        Path run = directory.resolve("run");
+
+        String message = train(run, options.trim().split(" ")).assertUserError("INVALID_ARGUMENT");
+
+        assertThat(message).contains(named.trim());
+        assertThat(run).doesNotExist();
+    }
+
+    private static CliRun train(Path run, String... options) {
+        List<String> arguments = new ArrayList<>(List.of("train", "--model", gpt2.toString(), "--data", data.toString(), "--steps", "1",
+                "--out", run.toString()));
+        arguments.addAll(List.of(options));
+        return CliRun.of(arguments.toArray(String[]::new));
+    }
+}
