@@ -244,6 +244,14 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos, limits), CausalLmLayout.examples(dev, tokenizer, eos, limits));
     }
 
+    /** Refuses a --dataset name that no reader knows, before the model is loaded (whose problems would hide the typo). */
+    static void requireKnownDataset(String name) {
+        if (!Datasets.NAMES.contains(name)) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--dataset " + name + " is no dataset peft4j reads; choose one of "
+                    + String.join(", ", Datasets.NAMES));
+        }
+    }
+
     /** A resumed run takes every option from its run.json: any other option given would be silently ignored, so it is refused. */
     private void refuseOptionsBesideResume() {
         List<String> ignored = spec.commandLine().getParseResult().matchedOptions().stream().map(option -> option.longestName())
@@ -314,6 +322,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig training = new TrainingConfig(learningRate, schedule, warmup, epochs,
                 steps == null ? OptionalLong.empty() : OptionalLong.of(steps), batchSize, gradientAccumulation, maxGradNorm, weightDecay,
                 !noShuffle, seed, evalEvery, patience);
+        if (dataset != null) {
+            requireKnownDataset(dataset);
+        }
         if (lowData != null && dataset == null) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--low-data samples a --dataset's training split; add --dataset");
         }

@@ -58,6 +58,36 @@ final class TestStrictOptions {
         assertThat(run).doesNotExist();
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"--beams 0 | --beams", "--decode-batch-size 0 | --decode-batch-size", "--max-new-tokens 0 | --max-new-tokens"})
+    void ablateChecksItsDecodingOptionsEvenWithoutADataset(String options, String named) {
+        Path out = directory.resolve("ablation");
+        List<String> arguments = new ArrayList<>(List.of("ablate", "--model", gpt2.toString(), "--data", data.toString(), "--methods", "prefix",
+                "--budget", "1", "--out", out.toString()));
+        arguments.addAll(List.of(options.trim().split(" ")));
+
+        String message = CliRun.of(arguments.toArray(String[]::new)).assertUserError("INVALID_ARGUMENT");
+
+        assertThat(message).contains(named.trim());
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void anUnknownDatasetIsNamedBeforeTheModelIsLoaded() {
+        Path run = directory.resolve("run");
+        Path dataDirectory = directory.resolve("dataset");
+
+        String training = CliRun.of("train", "--model", gpt2.toString(), "--dataset", "foo", "--data", dataDirectory.toString(), "--out", run.toString())
+                .assertUserError("INVALID_ARGUMENT");
+        String ablation = CliRun.of("ablate", "--model", gpt2.toString(), "--dataset", "foo", "--data", dataDirectory.toString(),
+                "--budget", "1", "--out", directory.resolve("ablation").toString()).assertUserError("INVALID_ARGUMENT");
+
+        for (String message : List.of(training, ablation)) {
+            assertThat(message).contains("--dataset foo", "e2e, webnlg, dart, xsum, jsonl").doesNotContain("tokenizer");
+        }
+        assertThat(run).doesNotExist();
+    }
+
     private static CliRun train(Path run, String... options) {
         List<String> arguments = new ArrayList<>(List.of("train", "--model", gpt2.toString(), "--data", data.toString(), "--steps", "1",
                 "--out", run.toString()));
