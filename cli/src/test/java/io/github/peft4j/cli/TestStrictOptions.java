@@ -88,6 +88,16 @@ final class TestStrictOptions {
         assertThat(run).doesNotExist();
     }
 
+    @Test
+    void aLengthTooLargeIsNamedByEveryOptionThatSetsIt() {
+        String viaSet = train(directory.resolve("run"), "--method", "infix", "--set", "length=200").assertUserError("INVALID_ARGUMENT");
+        String viaLengths = CliRun.of("ablate", "--model", gpt2.toString(), "--data", data.toString(), "--methods", "prefix", "--lengths", "1000",
+                "--budget", "1", "--out", directory.resolve("ablation").toString()).assertUserError("INVALID_ARGUMENT");
+
+        assertThat(viaSet).contains("length = 200 (--prefix-length, --lengths or --set length)");
+        assertThat(viaLengths).contains("length = 1000 (--prefix-length, --lengths or --set length)");
+    }
+
     private static CliRun train(Path run, String... options) {
         List<String> arguments = new ArrayList<>(List.of("train", "--model", gpt2.toString(), "--data", data.toString(), "--steps", "1",
                 "--out", run.toString()));
