@@ -98,6 +98,17 @@ final class TestStrictOptions {
         assertThat(viaLengths).contains("length = 1000 (--prefix-length, --lengths or --set length)");
     }
 
+    @Test
+    void aGpt2ModelWithABrokenGenerationConfigIsRefusedNamingTheFile() throws IOException {
+        Path model = directory.resolve("gpt2-broken-generation-config");
+        CliRun.succeeds("init-model", "--arch", "gpt2", "--layers", "1", "--seed", "1", "--out", model.toString());
+        Path file = Files.writeString(model.resolve("generation_config.json"), "{\"max_length\": ");
+
+        String message = CliRun.of("generate", "--model", model.toString(), "--ids", "1,2", "--max-new-tokens", "2").assertUserError("MALFORMED_CONFIG");
+
+        assertThat(message).contains(file + " is not valid JSON");
+    }
+
     private static CliRun train(Path run, String... options) {
         List<String> arguments = new ArrayList<>(List.of("train", "--model", gpt2.toString(), "--data", data.toString(), "--steps", "1",
                 "--out", run.toString()));
