@@ -118,6 +118,14 @@ final class TestPrefixBadInputs {
     }
 
     @Test
+    void liLiangsPartsOnADecoderOnlyModelAreRefused() {
+        try (NDManager manager = ARRAYS.manager().newSubManager()) {
+            assertError(() -> create(manager, "parts", "liliang"), StandardErrorCode.INVALID_ARGUMENT,
+                    "parts=liliang prefixes an encoder-decoder model's encoder, decoder and cross-attention, but the gpt2 model is decoder-only; drop parts");
+        }
+    }
+
+    @Test
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
             int positions = MODEL.geometry().maxPositions();
