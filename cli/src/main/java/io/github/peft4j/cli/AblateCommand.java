@@ -148,6 +148,9 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--decode-batch-size", defaultValue = "8", description = "Sources decoded together. Default: ${DEFAULT-VALUE}.")
     int decodeBatchSize;
 
+    /** --beams, --max-new-tokens and --min-new-tokens, checked before anything is trained. */
+    private GenerationConfig decoding;
+
     @Inject
     AblateCommand(ModelLoader loader, PluginRegistry registry) {
         this.loader = loader;
@@ -168,9 +171,15 @@ final class AblateCommand implements Callable<Integer> {
         check(!chosenMethods.isEmpty() && !chosenLengths.isEmpty(), "--methods and --lengths need at least one value each");
         check(chosenLengths.stream().allMatch(length -> length >= 1), "--lengths are numbers of virtual tokens, each >= 1; got " + chosenLengths);
         check(budget >= 1, "--budget is a number of optimizer steps >= 1; got " + budget);
+        if (dataset != null) {
+            TrainCommand.requireKnownDataset(dataset);
+        }
         check(lowData == null || dataset != null, "--low-data samples a --dataset's training split; add --dataset");
         check(dev == null || dataset == null, "--dev is for JSONL --data; with --dataset the dataset's dev split is used");
         check(evalLimit == null || evalLimit >= 1, "--eval-limit must be >= 1; got " + evalLimit);
+        // The decoding options are checked even without --dataset (which alone decodes), so that nonsense never passes.
+        decoding = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens);
+        check(decodeBatchSize >= 1, "--decode-batch-size is a number of sources decoded together, >= 1; got " + decodeBatchSize);
         TrainingConfig training = new TrainingConfig(learningRate, schedule, warmup, 1, OptionalLong.of(budget), batchSize, gradientAccumulation,
                 maxGradNorm, 0, true, seed, 0, 0);
         // Every method's settings are checked before anything is trained.
@@ -315,8 +324,7 @@ final class AblateCommand implements Callable<Integer> {
     /** One output per evaluation item: beam search from the source's prompt, cut at the first end-of-text. */
     private List<String> predict(ModelBackend backend, ParameterEfficientAdapter adapter, List<EvaluationItem> items, long eos, NDManager manager) {
         TextTokenizer tokenizer = Tokenizers.require(backend, model);
-        GenerationConfig config = GenerationConfig.DEFAULT.withNumBeams(beams).withMaxNewTokens(maxNewTokens).withMinNewTokens(minNewTokens)
-                .withEosTokenIds(eos).withPadTokenId(eos).withBannedTokenIds(SourceDecoding.newlineTokens(tokenizer));
+        GenerationConfig config = decoding.withEosTokenIds(eos).withPadTokenId(eos).withBannedTokenIds(SourceDecoding.newlineTokens(tokenizer));
         try (NDManager prefix = manager.newSubManager()) {
             return SourceDecoding.generate(backend, adapter.hooks(new ForwardContext(prefix, 1, false)), items.stream().map(EvaluationItem::source).toList(),
                     tokenizer, eos, config, decodeBatchSize, manager, done -> { });

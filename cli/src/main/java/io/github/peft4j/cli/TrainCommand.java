@@ -168,6 +168,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (resume) {
+            refuseOptionsBesideResume();
             return train(RunManifest.read(out));
         }
         RunManifest manifest = newRun();
@@ -243,6 +244,57 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainingData(CausalLmLayout.examples(train, tokenizer, eos, limits), CausalLmLayout.examples(dev, tokenizer, eos, limits));
     }
 
+    /** Refuses a --dataset name that no reader knows, before the model is loaded (whose problems would hide the typo). */
+    static void requireKnownDataset(String name) {
+        if (!Datasets.NAMES.contains(name)) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--dataset " + name + " is no dataset peft4j reads; choose one of "
+                    + String.join(", ", Datasets.NAMES));
+        }
+    }
+
+    /** A resumed run takes every option from its run.json: any other option given would be silently ignored, so it is refused. */
+    private void refuseOptionsBesideResume() {
+        List<String> ignored = spec.commandLine().getParseResult().matchedOptions().stream().map(option -> option.longestName())
+                .filter(name -> !name.equals("--out") && !name.equals("--resume")).distinct().toList();
+        if (!ignored.isEmpty()) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--resume continues " + out + " with the options in its "
+                    + RunManifest.FILE_NAME + "; drop " + String.join(", ", ignored));
+        }
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /**
+     * Refuses method options that the method would not use: --top-k beside another method, the adapter options
+     * (--prefix-length, --mlp-width, --init, --set) beside the baselines, and an adapter option given twice, once
+     * directly and once through --set.
+     */
+    private void refuseOptionsTheMethodIgnores() {
+        if (given("--top-k") && !method.equals(TOP_K)) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--top-k sets the layers of --method top-k; drop it for --method " + method);
+        }
+        if (method.equals(FULL) || method.equals(TOP_K)) {
+            List<String> adapterOptions = List.of("--prefix-length", "--mlp-width", "--init", "--set").stream().filter(this::given).toList();
+            if (!adapterOptions.isEmpty()) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--method " + method + " fine-tunes the model's own weights and has no"
+                        + " adapter settings; drop " + String.join(", ", adapterOptions) + " (or choose an adapter method, e.g. --method prefix)");
+            }
+            return;
+        }
+        Map<String, String> settingOfOption = new LinkedHashMap<>();
+        settingOfOption.put("--prefix-length", "length");
+        settingOfOption.put("--mlp-width", "mlp-width");
+        settingOfOption.put("--init", "init-file");
+        settingOfOption.forEach((option, setting) -> {
+            if (given(option) && settings.containsKey(setting)) {
+                throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, option + " and --set " + setting + "=" + settings.get(setting)
+                        + " both set the adapter's '" + setting + "'; give only one of them");
+            }
+        });
+    }
+
     private RunManifest newRun() {
         if (model == null || data == null) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "A new run needs --model and --data (or --resume to continue " + out + ")");
@@ -250,6 +302,7 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out.resolve(RunManifest.FILE_NAME))) {
             throw new PeftException(StandardErrorCode.OUTPUT_EXISTS, out + " already holds a run: add --resume to continue it, or choose another --out");
         }
+        refuseOptionsTheMethodIgnores();
         Map<String, String> methodSettings = new LinkedHashMap<>(settings);
         if (method.equals(TOP_K)) {
             methodSettings.put("layers", Integer.toString(topK));
@@ -269,6 +322,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig training = new TrainingConfig(learningRate, schedule, warmup, epochs,
                 steps == null ? OptionalLong.empty() : OptionalLong.of(steps), batchSize, gradientAccumulation, maxGradNorm, weightDecay,
                 !noShuffle, seed, evalEvery, patience);
+        if (dataset != null) {
+            requireKnownDataset(dataset);
+        }
         if (lowData != null && dataset == null) {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--low-data samples a --dataset's training split; add --dataset");
         }

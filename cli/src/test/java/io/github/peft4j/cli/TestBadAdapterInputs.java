@@ -100,6 +100,19 @@ final class TestBadAdapterInputs {
         return CliRun.of("forward", "--model", model.toString(), "--ids", "5,6,7", "--out", out.toString(), option, adapter.toString());
     }
 
+    @Test
+    void aDecoderOnlyPeftDirectoryOnAnEncoderDecoderModelIsNamedAsTheAdapterGiven() {
+        Path bart = fresh("bart");
+        CliRun.succeeds("init-model", "--arch", "bart", "--layers", "1", "--seed", "1", "--out", bart.toString());
+        Path adapter = prefixDirectory();
+
+        String message = CliRun.of("forward", "--model", bart.toString(), "--adapter", adapter.toString(), "--ids", "1,2", "--out",
+                fresh("logits").toString()).assertUserError("INVALID_ARGUMENT");
+
+        assertThat(message).contains(adapter + " is a Hugging Face PEFT prefix-tuning directory", "decoder-only", "bart model is encoder-decoder")
+                .doesNotContain("init-file");
+    }
+
     private static String forwardError(String option, Path adapter, String code) {
         Path out = fresh("logits");
         String message = forward(option, adapter, out).assertUserError(code);
@@ -240,22 +253,22 @@ final class TestBadAdapterInputs {
         assertThat(train("--init", integers.toString()).assertUserError("MALFORMED_CHECKPOINT")).contains("holds I64 values");
 
         assertThat(train("--init", initFile().toString(), "--prefix-length", "3").assertUserError("INVALID_ARGUMENT"))
-                .contains("length = 3 (--prefix-length) contradicts init-file", "which gives 2");
+                .contains("length = 3 (--prefix-length, --lengths or --set length) contradicts init-file", "which gives 2");
     }
 
     @Test
     void trainRefusesPrefixLengthsAndMlpWidthsThatCannotFitByTheirOption() {
-        assertThat(train("--prefix-length", "2000000000").assertUserError("INVALID_ARGUMENT")).contains("length = 2000000000 (--prefix-length)",
-                "128 positions", "lower length (--prefix-length): at most 127");
+        assertThat(train("--prefix-length", "2000000000").assertUserError("INVALID_ARGUMENT")).contains("length = 2000000000 (--prefix-length, --lengths or --set length)",
+                "128 positions", "lower length (--prefix-length, --lengths or --set length): at most 127");
         // Found by the first batch, once training has begun (so after train's progress lines): still a user error naming the option.
         CliRun rowsTooLong = train("--prefix-length", "125", "--mlp-width", "0");
         assertThat(rowsTooLong.exitCode()).as(rowsTooLong.err()).isEqualTo(2);
         assertThat(rowsTooLong.err().lines().filter(line -> line.startsWith("SHAPE_MISMATCH: ")).findFirst()).get().asString()
                 .contains("real tokens numbered from 125", "lower the adapter's virtual tokens (setting length, train's --prefix-length)");
         assertThat(rowsTooLong.err()).doesNotContain("\tat ");
-        assertThat(train("--mlp-width", "2000000000").assertUserError("OUT_OF_MEMORY")).contains("mlp-width = 2000000000 (--mlp-width)",
-                "more than one array can index", "lower mlp-width (--mlp-width): at most 16,777,215");
-        assertThat(train("--set", "length=3000000000").assertUserError("INVALID_ARGUMENT")).contains("length = 3000000000 (--prefix-length) is too large")
+        assertThat(train("--mlp-width", "2000000000").assertUserError("OUT_OF_MEMORY")).contains("mlp-width = 2000000000 (--mlp-width or --set mlp-width)",
+                "more than one array can index", "lower mlp-width (--mlp-width or --set mlp-width): at most 16,777,215");
+        assertThat(train("--set", "length=3000000000").assertUserError("INVALID_ARGUMENT")).contains("length = 3000000000 (--prefix-length, --lengths or --set length) is too large")
                 .doesNotContain("must be");
     }
 
@@ -263,7 +276,7 @@ final class TestBadAdapterInputs {
     void trainRefusesAPrefixThatCannotFitInMemorySayingHowMuchItNeeds() {
         long heapBytes = 4L * (16_000_000L * (64 + 1 + ROW_WIDTH) + 10 * 64 + ROW_WIDTH);
         assumeThat(Runtime.getRuntime().maxMemory()).as("this JVM's heap cannot hold the starting values").isLessThan(heapBytes);
-        assertThat(train("--mlp-width", "16000000").assertUserError("OUT_OF_MEMORY")).contains("mlp-width = 16000000 (--mlp-width)", "needs about",
-                "GiB", "lower mlp-width (--mlp-width)");
+        assertThat(train("--mlp-width", "16000000").assertUserError("OUT_OF_MEMORY")).contains("mlp-width = 16000000 (--mlp-width or --set mlp-width)", "needs about",
+                "GiB", "lower mlp-width (--mlp-width or --set mlp-width)");
     }
 }

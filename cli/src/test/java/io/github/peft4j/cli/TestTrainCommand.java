@@ -125,7 +125,7 @@ final class TestTrainCommand {
     }
 
     @ParameterizedTest
-    @CsvSource({"full, 2", "top-k, 1"})
+    @CsvSource({"full, 0", "top-k, 1"})
     void fineTuningBaselinesTrainTheirWeightsAndNeverTouchTheCheckpoint(String method, int layers) throws IOException {
         Path model = directory.resolve("model");
         assertThat(CliRun.of("init-model", "--arch", "gpt2", "--layers", "2", "--vocab", "50", "--seed", "3", "--out", model.toString()).exitCode()).isZero();
@@ -134,8 +134,12 @@ final class TestTrainCommand {
         Files.writeString(data, "{\"source\": [1, 2, 3], \"target\": [4, 5, 49]}\n{\"source\": [6, 7], \"target\": [8, 9, 49]}\n");
         Path run = directory.resolve("run");
 
-        CliRun train = CliRun.of("train", "--model", model.toString(), "--method", method, "--top-k", Integer.toString(layers), "--data", data.toString(),
-                "--lr", "0.01", "--schedule", "constant", "--steps", "8", "--batch-size", "2", "--out", run.toString());
+        List<String> arguments = new ArrayList<>(List.of("train", "--model", model.toString(), "--method", method, "--data", data.toString(),
+                "--lr", "0.01", "--schedule", "constant", "--steps", "8", "--batch-size", "2", "--out", run.toString()));
+        if (method.equals("top-k")) {
+            arguments.addAll(List.of("--top-k", Integer.toString(layers)));
+        }
+        CliRun train = CliRun.of(arguments.toArray(String[]::new));
 
         assertThat(train.exitCode()).as(train.err()).isZero();
         List<Double> losses = new ArrayList<>();

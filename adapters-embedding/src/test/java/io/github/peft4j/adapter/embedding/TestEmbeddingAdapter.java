@@ -329,12 +329,12 @@ final class TestEmbeddingAdapter {
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
             assertError(() -> create(manager, 0, "length", Integer.toString(MODEL.geometry().maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
-                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length): real tokens are numbered after the");
-            assertError(() -> create(manager, 0, "length", "2000000000", "mlp-width", "0"), StandardErrorCode.INVALID_ARGUMENT, "lower length (--prefix-length)");
+                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length, --lengths or --set length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "length", "2000000000", "mlp-width", "0"), StandardErrorCode.INVALID_ARGUMENT, "lower length (--prefix-length, --lengths or --set length)");
             assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
-                    "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
+                    "mlp-width = 2000000000 (--mlp-width or --set mlp-width) makes 'transform.2.weight'");
             assertError(() -> create(manager, 0, "init-ids", "5", "length", "3000000000"), StandardErrorCode.INVALID_ARGUMENT,
-                    "length = 3000000000 (--prefix-length) is too large");
+                    "length = 3000000000 (--prefix-length, --lengths or --set length) is too large");
             assertThat(((BaseNDManager) manager).getManagedArrays()).isEmpty();
         }
     }

@@ -347,8 +347,8 @@ final class TestInfixAdapter {
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
             assertError(() -> create(manager, 0, "length", Integer.toString(MODEL.geometry().maxPositions())), StandardErrorCode.INVALID_ARGUMENT,
-                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length): real tokens are numbered after the");
-            assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes");
+                    "length = " + MODEL.geometry().maxPositions() + " (--prefix-length, --lengths or --set length): real tokens are numbered after the");
+            assertError(() -> create(manager, 0, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width or --set mlp-width) makes");
             String context = String.join(",", Collections.nCopies(MODEL.geometry().maxPositions(), "5"));
             assertError(() -> create(manager, 0, "init-ids", "7", "init-context-ids", context), StandardErrorCode.INVALID_ARGUMENT,
                     "the " + MODEL.geometry().maxPositions() + " tokens of the context (init-context-ids or init-context-text) and the 1 of the init words are read");

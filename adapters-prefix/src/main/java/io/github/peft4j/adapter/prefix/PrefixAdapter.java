@@ -96,6 +96,11 @@ public final class PrefixAdapter implements ParameterEfficientAdapter {
                     + backend.family() + " backend does not offer; it offers " + backend.injectionPoints());
         }
         ModelGeometry geometry = backend.geometry();
+        if (!geometry.isEncoderDecoder() && config.parts().equals(Optional.of(PrefixConfig.Parts.LILIANG))) {
+            // A decoder-only model has only the decoder self-attention that parts=peft prefixes: liliang's three parts cannot be.
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, PrefixConfig.PARTS + "=liliang prefixes an encoder-decoder model's encoder,"
+                    + " decoder and cross-attention, but the " + backend.family() + " model is decoder-only; drop " + PrefixConfig.PARTS);
+        }
         List<AttentionSite> sites = sites(geometry, config.parts(geometry.isEncoderDecoder()));
         List<String> namePrefixes = sites.stream().map(site -> namePrefix(site, sites.size())).toList();
         SplittableRandom seeds = new SplittableRandom(context.seed());

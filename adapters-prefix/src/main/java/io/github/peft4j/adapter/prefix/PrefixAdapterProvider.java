@@ -68,6 +68,11 @@ public final class PrefixAdapterProvider implements AdapterProvider<PrefixConfig
                     List.of(), Optional.empty(), Optional.of(directory.resolve(PrefixFiles.PEFT_WEIGHTS)));
             return PrefixAdapter.create(config, context);
         }
+        if (context.backend().geometry().isEncoderDecoder()) {
+            // Said here, about the directory given, rather than later about the init-file it becomes.
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, directory + " is a Hugging Face PEFT prefix-tuning directory, which holds a"
+                    + " decoder-only model's prefix, but the " + context.backend().family() + " model is encoder-decoder; give an adapter trained on it");
+        }
         PrefixConfig config = new PrefixConfig(OptionalInt.empty(), OptionalInt.of(0), 0, Optional.empty(), Optional.of(PrefixConfig.Positions.PEFT), PrefixConfig.Init.FILE,
                 List.of(), Optional.empty(), Optional.of(directory));
         return PrefixAdapter.create(config, context);

@@ -118,17 +118,25 @@ final class TestPrefixBadInputs {
     }
 
     @Test
+    void liLiangsPartsOnADecoderOnlyModelAreRefused() {
+        try (NDManager manager = ARRAYS.manager().newSubManager()) {
+            assertError(() -> create(manager, "parts", "liliang"), StandardErrorCode.INVALID_ARGUMENT,
+                    "parts=liliang prefixes an encoder-decoder model's encoder, decoder and cross-attention, but the gpt2 model is decoder-only; drop parts");
+        }
+    }
+
+    @Test
     void sizesBeyondThePositionsOrMemoryAreRefusedByTheirOptionBeforeAllocating() {
         try (NDManager manager = ARRAYS.manager().newSubManager()) {
             int positions = MODEL.geometry().maxPositions();
             assertError(() -> create(manager, "length", Integer.toString(positions)), StandardErrorCode.INVALID_ARGUMENT, "length = " + positions
-                    + " (--prefix-length): real tokens are numbered after the " + positions + " virtual tokens, but the model has " + positions + " positions");
+                    + " (--prefix-length, --lengths or --set length): real tokens are numbered after the " + positions + " virtual tokens, but the model has " + positions + " positions");
             assertError(() -> create(manager, "length", "2000000000", "mlp-width", "0", "positions", "zero"), StandardErrorCode.OUT_OF_MEMORY,
-                    "length = 2000000000 (--prefix-length) makes 'embedding.weight' [2000000000, "
+                    "length = 2000000000 (--prefix-length, --lengths or --set length) makes 'embedding.weight' [2000000000, "
                             + 2 * MODEL.geometry().decoderLayers() * MODEL.geometry().hiddenSize() + "]");
             assertError(() -> create(manager, "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY,
-                    "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight'");
-            assertError(() -> create(manager, "init-ids", "5", "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "lower mlp-width (--mlp-width)");
+                    "mlp-width = 2000000000 (--mlp-width or --set mlp-width) makes 'transform.2.weight'");
+            assertError(() -> create(manager, "init-ids", "5", "mlp-width", "2000000000"), StandardErrorCode.OUT_OF_MEMORY, "lower mlp-width (--mlp-width or --set mlp-width)");
             String words = String.join(",", Collections.nCopies(positions + 1, "5"));
             assertError(() -> create(manager, "init-ids", words, "positions", "zero"), StandardErrorCode.INVALID_ARGUMENT,
                     "the " + (positions + 1) + " tokens of the init words are read by the model in one pass");

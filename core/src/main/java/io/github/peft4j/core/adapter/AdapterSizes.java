@@ -23,9 +23,9 @@ public final class AdapterSizes {
      * What decided a size, for messages.
      *
      * @param value the size
-     * @param what how the message names it, e.g. {@code length = 20 (--prefix-length)} or {@code the 20 rows of
+     * @param what how the message names it, e.g. {@code length = 20 (--prefix-length, --lengths or --set length)} or {@code the 20 rows of
      *     'x' in /a/b.safetensors}
-     * @param remedy what to do about it, e.g. {@code lower length (--prefix-length)}
+     * @param remedy what to do about it, e.g. {@code lower length (--prefix-length, --lengths or --set length)}
      */
     public record Source(long value, String what, String remedy) {
         public Source {
@@ -82,7 +82,7 @@ public final class AdapterSizes {
      * {@code totalBytes} in all (the heap's share included, since the values are then copied to the engine). Sizes
      * are doubles: they only need to be about right, and cannot overflow.
      *
-     * @param what what needs it, e.g. {@code A prefix with length = 20 (--prefix-length) and mlp-width = 512 (--mlp-width)}
+     * @param what what needs it, e.g. {@code A prefix with length = 20 (--prefix-length, --lengths or --set length) and mlp-width = 512 (--mlp-width or --set mlp-width)}
      * @param needs what the bytes are, e.g. {@code 1,000 parameters and the rows each pass computes, 4 bytes each}
      * @param remedy what to lower
      */

@@ -72,13 +72,13 @@ public final class Settings {
 
     /**
      * How messages name the setting {@code key}: with the option of {@code peft4j train} that sets it for every
-     * adapter method, where there is one, e.g. {@code length (--prefix-length)}.
+     * adapter method, where there is one, e.g. {@code length (--prefix-length, --lengths or --set length)}.
      */
     public static String shown(String key) {
         return trainOption(key).map(option -> key + " (" + option + ")").orElse(key);
     }
 
-    /** How messages show {@code key}'s value, e.g. {@code length = 20 (--prefix-length)}. */
+    /** How messages show {@code key}'s value, e.g. {@code length = 20 (--prefix-length, --lengths or --set length)}. */
     public static String shown(String key, Object value) {
         return key + " = " + value + trainOption(key).map(option -> " (" + option + ")").orElse("");
     }
@@ -86,8 +86,9 @@ public final class Settings {
     /** The option of {@code peft4j train} that sets {@code key} for every adapter method, if any. */
     private static Optional<String> trainOption(String key) {
         return Optional.ofNullable(switch (key) {
-            case LENGTH -> "--prefix-length";
-            case MLP_WIDTH -> "--mlp-width";
+            // Every way a user sets it (train, ablate, --set), as messages cannot tell which one was used.
+            case LENGTH -> "--prefix-length, --lengths or --set length";
+            case MLP_WIDTH -> "--mlp-width or --set mlp-width";
             case INIT_FILE -> "--init";
             default -> null;
         });

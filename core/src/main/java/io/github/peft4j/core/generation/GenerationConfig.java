@@ -46,6 +46,10 @@ public record GenerationConfig(
         int noRepeatNgramSize,
         OptionalLong forcedBosTokenId,
         OptionalLong forcedEosTokenId) {
+    /** How messages name the forced tokens: by the key users set, in the model's generation_config.json (or config.json). */
+    public static final String FORCED_BOS_NAME = "forced_bos_token_id (of the model's generation_config.json or config.json)";
+    public static final String FORCED_EOS_NAME = "forced_eos_token_id (of the model's generation_config.json or config.json)";
+
     /** Greedy decoding of at most 20 new tokens, no end-of-sequence token, no constraints. */
     public static final GenerationConfig DEFAULT = new GenerationConfig(1, 20, 0, 1.0, false, Set.of(), Set.of(), 0,
             1, 0);
@@ -84,8 +88,8 @@ public record GenerationConfig(
         if (noRepeatNgramSize < 0) {
             throw invalid("noRepeatNgramSize (--no-repeat-ngram) must be 0 (off) or a positive n-gram size, got " + noRepeatNgramSize);
         }
-        forcedBosTokenId = validForcedId("forcedBosTokenId", forcedBosTokenId);
-        forcedEosTokenId = validForcedId("forcedEosTokenId", forcedEosTokenId);
+        forcedBosTokenId = validForcedId(FORCED_BOS_NAME, forcedBosTokenId);
+        forcedEosTokenId = validForcedId(FORCED_EOS_NAME, forcedEosTokenId);
     }
 
     /** Greedy decoding of at most {@code maxNewTokens} tokens. */

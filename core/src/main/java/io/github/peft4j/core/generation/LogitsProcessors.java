@@ -32,8 +32,8 @@ final class LogitsProcessors {
     LogitsProcessors(GenerationConfig config, int vocabSize) {
         this.vocabSize = vocabSize;
         this.maxNewTokens = config.maxNewTokens();
-        this.forcedBos = forcedId("forcedBosTokenId", config.forcedBosTokenId(), vocabSize);
-        this.forcedEos = forcedId("forcedEosTokenId", config.forcedEosTokenId(), vocabSize);
+        this.forcedBos = forcedId(GenerationConfig.FORCED_BOS_NAME, config.forcedBosTokenId(), vocabSize);
+        this.forcedEos = forcedId(GenerationConfig.FORCED_EOS_NAME, config.forcedEosTokenId(), vocabSize);
         this.minNewTokens = config.minNewTokens();
         this.eosIds = checkedIds("eosTokenIds (--eos-ids)", config.eosTokenIds(), vocabSize);
         this.bannedIds = checkedIds("bannedTokenIds (--ban-ids)", config.bannedTokenIds(), vocabSize);

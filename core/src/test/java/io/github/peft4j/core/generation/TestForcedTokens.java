@@ -108,13 +108,13 @@ final class TestForcedTokens {
     @Test
     void forcedIdsAreValidated() {
         assertThatThrownBy(() -> GenerationConfig.DEFAULT.withForcedBosTokenId(-1))
-                .isInstanceOf(PeftException.class).hasMessageContaining("forcedBosTokenId");
+                .isInstanceOf(PeftException.class).hasMessageContaining("forced_bos_token_id (of the model's generation_config.json");
         assertThatThrownBy(() -> GenerationConfig.DEFAULT.withForcedTokens(OptionalLong.empty(), null))
-                .isInstanceOf(PeftException.class).hasMessageContaining("forcedEosTokenId");
+                .isInstanceOf(PeftException.class).hasMessageContaining("forced_eos_token_id");
         assertThatThrownBy(() -> generate(GenerationConfig.greedy(3).withForcedEosTokenId(VOCAB), 1))
                 .isInstanceOfSatisfying(PeftException.class,
                         e -> assertThat(e.getErrorCode()).isEqualTo(StandardErrorCode.INVALID_ARGUMENT.toErrorCode()))
-                .hasMessageContaining("forcedEosTokenId is " + VOCAB);
+                .hasMessageContaining("forced_eos_token_id (of the model's generation_config.json or config.json) is " + VOCAB);
     }
 
     private static GeneratedSequence generate(GenerationConfig config, long... prompt) {

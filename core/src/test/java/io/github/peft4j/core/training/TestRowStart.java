@@ -88,16 +88,16 @@ final class TestRowStart {
         assertThatCode(() -> RowEncoder.checkSizes("A test", 3, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 512), 64, 1536,
                 plenty)).doesNotThrowAnyException();
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 2_000_000_000), Source.setting(Settings.MLP_WIDTH, 0), 64, 128,
-                plenty), StandardErrorCode.OUT_OF_MEMORY, "length = 2000000000 (--prefix-length) makes 'embedding.weight' [2000000000, 128] hold"
+                plenty), StandardErrorCode.OUT_OF_MEMORY, "length = 2000000000 (--prefix-length, --lengths or --set length) makes 'embedding.weight' [2000000000, 128] hold"
                         + " 256,000,000,000 numbers, more than one array can index");
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 2_000_000_000), 64, 128,
-                plenty), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width) makes 'transform.2.weight' [128, 2000000000] hold");
+                plenty), StandardErrorCode.OUT_OF_MEMORY, "mlp-width = 2000000000 (--mlp-width or --set mlp-width) makes 'transform.2.weight' [128, 2000000000] hold");
         MemoryLimits small = new MemoryLimits(GIB, 4 * GIB);
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 10), Source.setting(Settings.MLP_WIDTH, 4_000_000), 64, 128,
-                small), StandardErrorCode.OUT_OF_MEMORY, "A test with length = 10 (--prefix-length) and mlp-width = 4000000 (--mlp-width) needs about 2.9 GiB"
+                small), StandardErrorCode.OUT_OF_MEMORY, "A test with length = 10 (--prefix-length, --lengths or --set length) and mlp-width = 4000000 (--mlp-width or --set mlp-width) needs about 2.9 GiB"
                         + " of Java heap for its starting values (772,000,768 parameters and the [10, 128] rows each pass computes, 4 bytes each;");
         assertError(() -> RowEncoder.checkSizes("A test", 1, Source.setting(Settings.LENGTH, 4_000_000), Source.setting(Settings.MLP_WIDTH, 0), 64, 128,
-                small), StandardErrorCode.OUT_OF_MEMORY, "more than this JVM's 1.0 GiB; lower length (--prefix-length), or give Java more heap");
+                small), StandardErrorCode.OUT_OF_MEMORY, "more than this JVM's 1.0 GiB; lower length (--prefix-length, --lengths or --set length), or give Java more heap");
         assertError(() -> RowEncoder.checkSizes("A test", 3, Source.setting(Settings.LENGTH, 3_000_000), Source.setting(Settings.MLP_WIDTH, 0), 64, 128,
                 small), StandardErrorCode.OUT_OF_MEMORY, "for each of its 3 parts");
     }

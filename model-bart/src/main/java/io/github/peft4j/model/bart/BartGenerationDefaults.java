@@ -12,7 +12,10 @@ import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -101,7 +104,7 @@ public record BartGenerationDefaults(
         JsonNode generation = separate ? ConfigJson.readObject(generationFile) : model;
         try {
             long eos = tokenId(generation, model, "eos_token_id", 2);
-            return new BartGenerationDefaults(
+            BartGenerationDefaults defaults = new BartGenerationDefaults(
                     tokenId(generation, model, "bos_token_id", 0),
                     tokenId(generation, model, "decoder_start_token_id", 2),
                     tokenIds(generation.has("eos_token_id") ? generation : model, "eos_token_id", eos),
@@ -116,10 +119,35 @@ public record BartGenerationDefaults(
                     doubleValue(generation, "length_penalty", 1.0),
                     earlyStopping(generation),
                     intValue(generation, "no_repeat_ngram_size", 0));
+            defaults.checkVocabulary(model);
+            return defaults;
         }
         catch (PeftException e) {
             throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses token ids beyond config.json's {@code vocab_size} here, where the message can name the JSON key,
+     * rather than when decoding meets them.
+     */
+    private void checkVocabulary(JsonNode model) {
+        JsonNode vocab = model.get("vocab_size");
+        if (vocab == null || !vocab.canConvertToLong()) {
+            return; // BartConfig refuses a missing or malformed vocab_size, naming config.json.
+        }
+        long vocabSize = vocab.asLong();
+        Map<String, List<Long>> idsByKey = new LinkedHashMap<>();
+        idsByKey.put("bos_token_id", List.of(bosTokenId));
+        idsByKey.put("decoder_start_token_id", List.of(decoderStartTokenId));
+        idsByKey.put("eos_token_id", List.copyOf(new TreeSet<>(eosTokenIds)));
+        idsByKey.put("pad_token_id", List.of(padTokenId));
+        forcedBosTokenId.ifPresent(id -> idsByKey.put("forced_bos_token_id", List.of(id)));
+        forcedEosTokenId.ifPresent(id -> idsByKey.put("forced_eos_token_id", List.of(id)));
+        idsByKey.forEach((key, ids) -> ids.stream().filter(id -> id >= vocabSize).findFirst().ifPresent(id -> {
+            throw BartConfig.invalid("\"" + key + "\" is " + id + ", outside the model's vocabulary of " + vocabSize
+                    + " tokens (vocab_size in config.json): use an id below " + vocabSize);
+        }));
     }
 
     /** The decoder prompt of every row: the decoder start token alone. */

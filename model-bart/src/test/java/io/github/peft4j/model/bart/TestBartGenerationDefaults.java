@@ -91,6 +91,8 @@ final class TestBartGenerationDefaults {
             {"{\"forced_eos_token_id\": [2, 3]}", "\"forced_eos_token_id\" lists 2 ids"},
             {"{\"eos_token_id\": -1}", "\"eos_token_id\" must be a token id"},
             {"{\"no_repeat_ngram_size\": 2.5}", "\"no_repeat_ngram_size\" must be an integer"},
+            {"{\"forced_bos_token_id\": 999999999}", "\"forced_bos_token_id\" is 999999999, outside the model's vocabulary"},
+            {"{\"pad_token_id\": 999999999}", "\"pad_token_id\" is 999999999, outside the model's vocabulary"},
             {"{\"max_length\": ", "not valid JSON"}};
         for (String[] bad : cases) {
             Files.writeString(file, bad[0]);

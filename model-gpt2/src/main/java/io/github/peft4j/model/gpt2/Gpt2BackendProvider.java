@@ -1,6 +1,7 @@
 package io.github.peft4j.model.gpt2;
 
 import ai.djl.ndarray.NDManager;
+import io.github.peft4j.core.model.ConfigJson;
 import io.github.peft4j.core.model.RandomModelSizes;
 import io.github.peft4j.core.safetensors.SafetensorsCheckpoint;
 import io.github.peft4j.core.tokenizer.HfTokenizers;
@@ -8,6 +9,7 @@ import io.github.peft4j.spi.BackendProvider;
 import io.github.peft4j.spi.FrozenWeightPrecision;
 import io.github.peft4j.spi.ModelBackend;
 import io.github.peft4j.spi.RandomModelShape;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -38,6 +40,11 @@ public final class Gpt2BackendProvider implements BackendProvider {
     @Override
     public ModelBackend load(Path modelDirectory, NDManager manager, FrozenWeightPrecision precision) {
         Gpt2Config config = Gpt2Config.read(modelDirectory);
+        // peft4j takes no GPT-2 generation default from it, but a broken file is refused as BART refuses it, not ignored.
+        Path generationConfig = modelDirectory.resolve(Gpt2Config.GENERATION_FILE_NAME);
+        if (Files.isRegularFile(generationConfig)) {
+            ConfigJson.readObject(generationConfig);
+        }
         NDManager weightsManager = manager.newSubManager();
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDirectory);
         try {

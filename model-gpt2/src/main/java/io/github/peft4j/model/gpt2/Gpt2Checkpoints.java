@@ -72,7 +72,7 @@ public final class Gpt2Checkpoints {
     /** Writes {@code weights} (Hugging Face names, no {@code transformer.} prefix) with the config files. */
     static void writeDirectory(Path directory, Gpt2Config config, Map<String, NDArray> weights) {
         AtomicFiles.writeString(directory.resolve(Gpt2Config.FILE_NAME), config.toJson());
-        AtomicFiles.writeString(directory.resolve("generation_config.json"),
+        AtomicFiles.writeString(directory.resolve(Gpt2Config.GENERATION_FILE_NAME),
                 "{\n  \"bos_token_id\": " + config.bosTokenId() + ",\n  \"eos_token_id\": " + config.eosTokenId() + "\n}\n");
         SafetensorsWriter.write(directory.resolve(SafetensorsCheckpoint.SINGLE_FILE), weights, Map.of("format", "pt"));
     }

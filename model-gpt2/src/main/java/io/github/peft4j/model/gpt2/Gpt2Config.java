@@ -32,6 +32,8 @@ public record Gpt2Config(
         long bosTokenId,
         long eosTokenId) {
     public static final String FILE_NAME = ConfigJson.FILE_NAME;
+    /** Hugging Face's generation defaults beside config.json. */
+    public static final String GENERATION_FILE_NAME = "generation_config.json";
     static final Set<String> ACTIVATIONS = Set.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu");
 
     public Gpt2Config {
