@@ -57,11 +57,11 @@ public record MemoryLimits(long heapBytes, long machineBytes, long directBytes) 
     /**
      * Refuses {@code bytes} of direct buffer memory beyond this JVM's: "{@code what} needs about 20.0 GiB of direct
      * memory {@code forWhat}, more than this JVM's 6.0 GiB; {@code remedy}, or give Java more (e.g.
-     * JAVA_OPTS=-XX:MaxDirectMemorySize=30g)", the last part only where the machine has memory for it.
+     * JAVA_OPTS=-XX:MaxDirectMemorySize=30g)", the last part only where the machine has memory for that much.
      */
     public void requireDirectFits(String what, long bytes, String forWhat, String remedy) {
         if (bytes > directBytes) {
-            String more = bytes < machineBytes ? ", or give Java more (e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=" + (long) Math.ceil(bytes * 1.5 / GIB) + "g)" : "";
+            String more = bytes * 1.5 < machineBytes ? ", or give Java more (e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=" + (long) Math.ceil(bytes * 1.5 / GIB) + "g)" : "";
             throw outOfMemory(what + " needs " + about(bytes) + " of direct memory " + forWhat + ", more than this JVM's " + bytes(directBytes) + "; "
                     + remedy + more);
         }
