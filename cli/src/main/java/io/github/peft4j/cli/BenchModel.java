@@ -69,6 +69,12 @@ final class BenchModel implements AutoCloseable {
                 ChildJvm.run("Writing a random " + preset + " checkpoint", "init-model", "--arch", architecture, "--preset", preset, "--seed", "1",
                         "--out", directory.toString());
             }
+            catch (PeftException e) {
+                created.close();
+                // The child writes into a fresh temporary directory: its user errors are about the shape options.
+                throw e.isUserError() ? new PeftException(StandardErrorCode.valueOf(e.getErrorCode().name()), "--preset " + preset + ": " + e.getMessage()
+                        + "; or give a --model directory") : e;
+            }
             catch (RuntimeException e) {
                 created.close();
                 throw e;

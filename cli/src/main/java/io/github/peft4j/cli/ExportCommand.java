@@ -2,6 +2,7 @@ package io.github.peft4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.inject.Inject;
+import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.inject.PluginRegistry;
 import io.github.peft4j.core.io.AtomicFiles;
 import io.github.peft4j.core.io.OutputTarget;
@@ -16,6 +17,7 @@ import io.github.peft4j.spi.StandardErrorCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,6 +58,9 @@ final class ExportCommand implements Callable<Integer> {
                 .force(force)
                 .protecting("the run directory it exports from", run)
                 .protecting("the model directory", manifest.model())
+                .protecting("the run's training data", manifest.data())
+                .protecting("the run's dev data", manifest.dev().orElse(null))
+                .protecting("the run's init-file", Optional.ofNullable(manifest.settings().get(Settings.INIT_FILE)).map(Path::of).orElse(null))
                 .check();
         Path parameters = AtomicFiles.existingDirectory(run.resolve("checkpoint"))
                 .map(dir -> dir.resolve("parameters.safetensors"))

@@ -101,6 +101,14 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // Checked before anything is read or loaded: a count below 1 would write an empty file or break the slicing.
+        if (limit != null && limit < 1) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--limit must be at least 1 (the number of sources to predict), got " + limit
+                    + ": leave --limit out to predict every source");
+        }
+        if (batchSize < 1) {
+            throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, "--batch-size must be at least 1, got " + batchSize);
+        }
         adapter.protectedIn(OutputTarget.file(out, null, file -> false).force(force).protecting("the model directory", model)
                 .protecting("the data directory", data).protecting("the per-row adapter file (--row-adapters)", rowAdapters)).check();
         List<EvaluationItem> items = Datasets.read(dataset, data, split).evaluationItems();

@@ -1,5 +1,6 @@
 package io.github.peft4j.core.memory;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.OperatingSystemMXBean;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
@@ -14,8 +15,10 @@ import java.util.Locale;
  *
  * @param heapBytes the most Java heap this JVM may use (where Java arrays are built)
  * @param machineBytes the machine's (or container's) physical memory
+ * @param directBytes the most direct (off-heap) buffer memory this JVM may reserve: NDArrays created from Java data
+ *     live there ({@code -XX:MaxDirectMemorySize}, by default as much as the heap)
  */
-public record MemoryLimits(long heapBytes, long machineBytes) {
+public record MemoryLimits(long heapBytes, long machineBytes, long directBytes) {
     /** The most elements one Java array can hold: the largest a JVM reliably allocates. */
     public static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
@@ -23,12 +26,45 @@ public record MemoryLimits(long heapBytes, long machineBytes) {
     private static final double GIB = 1L << 30;
     private static final double MIB = 1L << 20;
 
-    /** This JVM's maximum heap and the machine's physical memory ({@link Long#MAX_VALUE} where the JVM cannot tell). */
+    /** Limits whose direct buffer memory is as large as the heap, the JVM's default. */
+    public MemoryLimits(long heapBytes, long machineBytes) {
+        this(heapBytes, machineBytes, heapBytes);
+    }
+
+    /**
+     * This JVM's maximum heap and direct buffer memory and the machine's physical memory ({@link Long#MAX_VALUE} where
+     * the JVM cannot tell).
+     */
     public static MemoryLimits current() {
         long machine = ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os && os.getTotalMemorySize() > 0
                 ? os.getTotalMemorySize()
                 : Long.MAX_VALUE;
-        return new MemoryLimits(Runtime.getRuntime().maxMemory(), machine);
+        long heap = Runtime.getRuntime().maxMemory();
+        return new MemoryLimits(heap, machine, maxDirectMemory(heap));
+    }
+
+    /** {@code -XX:MaxDirectMemorySize}, whose default (0) means as much as the heap. */
+    private static long maxDirectMemory(long heap) {
+        try {
+            long option = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("MaxDirectMemorySize").getValue());
+            return option > 0 ? option : heap;
+        }
+        catch (RuntimeException notHotSpot) {
+            return heap;
+        }
+    }
+
+    /**
+     * Refuses {@code bytes} of direct buffer memory beyond this JVM's: "{@code what} needs about 20.0 GiB of direct
+     * memory {@code forWhat}, more than this JVM's 6.0 GiB; {@code remedy}, or give Java more (e.g.
+     * JAVA_OPTS=-XX:MaxDirectMemorySize=30g)", the last part only where the machine has memory for that much.
+     */
+    public void requireDirectFits(String what, long bytes, String forWhat, String remedy) {
+        if (bytes > directBytes) {
+            String more = bytes * 1.5 < machineBytes ? ", or give Java more (e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=" + (long) Math.ceil(bytes * 1.5 / GIB) + "g)" : "";
+            throw outOfMemory(what + " needs " + about(bytes) + " of direct memory " + forWhat + ", more than this JVM's " + bytes(directBytes) + "; "
+                    + remedy + more);
+        }
     }
 
     /**

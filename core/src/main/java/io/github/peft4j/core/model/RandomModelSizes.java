@@ -18,11 +18,14 @@ import java.util.function.Function;
  * 100,000,000 layers, or allocating a 2^40-element embedding, would take minutes or fail in the middle.
  */
 public final class RandomModelSizes {
+    private static final String REMEDY = "ask for fewer layers (--layers) or smaller sizes (--hidden, --vocab, --positions)";
+
     private RandomModelSizes() {}
 
     /**
      * Refuses with {@link StandardErrorCode#OUT_OF_MEMORY} a model one of whose tensors would exceed a Java array, or
-     * whose float32 weights would exceed the machine's memory (the writer holds them all before writing).
+     * whose float32 weights would exceed the machine's memory or this JVM's direct memory (the writer holds them all
+     * there before writing), or whose largest tensor does not fit the Java heap it is built in.
      *
      * @param model names the model for the message, e.g. {@code "gpt2"}
      * @param stackLayers the layer count of each stack (GPT-2: one; BART: encoder and decoder)
@@ -40,16 +43,24 @@ public final class RandomModelSizes {
             long perLayer = saturatedSubtract(parameters(shapesFor.apply(twice)), base);
             total = saturatedAdd(total, saturatedMultiply(stackLayers[stack] - 1L, perLayer));
         }
+        long largest = 0;
         for (Map.Entry<String, Shape> tensor : shapesFor.apply(ones).entrySet()) {
             long elements = elements(tensor.getValue());
+            largest = Math.max(largest, elements);
             if (elements > MAX_ARRAY_LENGTH) {
                 throw MemoryLimits.outOfMemory(String.format(Locale.ROOT, "A random %s of these sizes would have a tensor '%s' of %s elements; one"
                         + " tensor is built as one Java array of at most %,d elements. Ask for smaller sizes", model, tensor.getKey(), count(elements),
                         MAX_ARRAY_LENGTH));
             }
         }
-        MemoryLimits.current().requireMachineFits("A random " + model + " of these sizes", saturatedMultiply(total, Float.BYTES),
-                "(" + count(total) + " parameters as float32, all held in memory while it is written)", "ask for fewer layers or smaller sizes");
+        // Each tensor is built as a Java array, then copied into direct memory, where all of them stay until written.
+        MemoryLimits limits = MemoryLimits.current();
+        String what = "A random " + model + " of these sizes";
+        long bytes = saturatedMultiply(total, Float.BYTES);
+        String forWhat = "(" + count(total) + " parameters as float32, all held in memory while it is written)";
+        limits.requireMachineFits(what, bytes, forWhat, REMEDY);
+        limits.requireDirectFits(what, bytes, forWhat, REMEDY);
+        limits.requireHeapFits(what, saturatedMultiply(largest, Float.BYTES), "(its largest tensor, built as one Java array)", REMEDY);
     }
 
     /**

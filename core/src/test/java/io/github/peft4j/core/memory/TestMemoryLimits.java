@@ -57,4 +57,21 @@ final class TestMemoryLimits {
         assertThat(current.heapBytes()).isEqualTo(Runtime.getRuntime().maxMemory());
         assertThat(current.machineBytes()).isPositive();
     }
+
+    @Test
+    void directMemoryDefaultsToTheHeapAndWorkBeyondItSaysHowToRaiseIt() {
+        assertThat(LIMITS.directBytes()).isEqualTo(LIMITS.heapBytes());
+        MemoryLimits smallDirect = new MemoryLimits(2 * GIB, 8 * GIB, GIB);
+        assertThatCode(() -> smallDirect.requireDirectFits("A model", GIB, "for its weights", "lower --layers")).doesNotThrowAnyException();
+        assertError(() -> smallDirect.requireDirectFits("A model", 4 * GIB, "for its weights", "lower --layers"), StandardErrorCode.OUT_OF_MEMORY,
+                "A model needs about 4.0 GiB of direct memory for its weights, more than this JVM's 1.0 GiB; lower --layers, or give Java more"
+                        + " (e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=6g)");
+    }
+
+    @Test
+    void currentLimitsReadTheJvmsDirectMemory() {
+        MemoryLimits current = MemoryLimits.current();
+        assertThat(current.directBytes()).isPositive();
+        assertThat(current.heapBytes()).isEqualTo(Runtime.getRuntime().maxMemory());
+    }
 }
