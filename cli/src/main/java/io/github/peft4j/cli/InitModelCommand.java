@@ -8,14 +8,10 @@ import io.github.peft4j.spi.BackendProvider;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.RandomModelShape;
 import io.github.peft4j.spi.StandardErrorCode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -77,7 +73,7 @@ final class InitModelCommand implements Callable<Integer> {
         BackendProvider backend = registry.backend(architecture);
         OutputTarget target = OutputTarget.directoryWrittenInPlace(out, "model", "a model directory written by 'peft4j init-model'").force(force).check();
         // The backend checks the shape as it writes: when it refuses, or fails, a directory this run created goes again.
-        Optional<OutputTarget.NewDirectory> created = isAbsentOrEmpty(out) ? Optional.of(OutputTarget.createEmptyDirectory(out, "--out")) : Optional.empty();
+        Optional<OutputTarget.NewDirectory> created = OutputTarget.isAbsentOrEmpty(out) ? Optional.of(OutputTarget.createEmptyDirectory(out, "--out")) : Optional.empty();
         try (NDManager manager = NDManager.newBaseManager()) {
             target.writeInto(directory -> backend.writeRandomModel(directory, shape, seed, manager));
         }
@@ -94,17 +90,5 @@ final class InitModelCommand implements Callable<Integer> {
             throw new PeftException(StandardErrorCode.INVALID_ARGUMENT, option + " must be at least 1, got " + value);
         }
         return value == null ? OptionalInt.empty() : OptionalInt.of(value);
-    }
-
-    private static boolean isAbsentOrEmpty(Path directory) {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(directory)) {
-            return entries.findAny().isEmpty();
-        }
-        catch (IOException notAReadableDirectory) {
-            return false;
-        }
     }
 }

@@ -2,11 +2,13 @@ package io.github.peft4j.cli;
 
 import io.github.peft4j.core.tokenizer.Gpt2StyleVocabulary;
 import io.github.peft4j.core.tokenizer.TokenizerFiles;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Models the CLI tests make with init-model. */
+/** Models the CLI tests make with init-model, and the data sets they train on. */
 final class CliModels {
     private CliModels() {}
 
@@ -21,5 +23,18 @@ final class CliModels {
         CliRun.succeeds(arguments.toArray(String[]::new));
         TokenizerFiles.writeByteLevelBpe(out, Gpt2StyleVocabulary.vocab(), Gpt2StyleVocabulary.MERGES);
         return out;
+    }
+
+    /** Two text pairs every split of a tiny JSONL data set can hold. */
+    static final List<String> HELLO_ROWS = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}",
+            "{\"source\": \"name : world\", \"target\": \"world Hello\"}");
+
+    /** A {@code --dataset jsonl} directory at {@code directory} whose train, dev and test splits are all {@code rows}. */
+    static Path jsonlDataset(Path directory, List<String> rows) throws IOException {
+        Files.createDirectories(directory);
+        for (String split : List.of("train", "dev", "test")) {
+            Files.write(directory.resolve(split + ".jsonl"), rows);
+        }
+        return directory;
     }
 }

@@ -69,12 +69,8 @@ final class TestBadDataAndOptions {
     @Test
     void aDatasetRowLongerThanTheModelsPositionsIsNamedByFileAndLineInTrainingAndPrediction() throws IOException {
         Path model = CliModels.gpt2WithTokenizer(directory.resolve("gpt2-with-tokenizer"));
-        Path data = Files.createDirectories(directory.resolve("long-rows"));
-        List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}",
-                "{\"source\": \"" + "Hello world ".repeat(100) + "\", \"target\": \"world\"}");
-        for (String split : List.of("train", "dev", "test")) {
-            Files.write(data.resolve(split + ".jsonl"), rows);
-        }
+        Path data = CliModels.jsonlDataset(directory.resolve("long-rows"), List.of(CliModels.HELLO_ROWS.get(0),
+                "{\"source\": \"" + "Hello world ".repeat(100) + "\", \"target\": \"world\"}"));
 
         String training = CliRun.of("train", "--model", model.toString(), "--dataset", "jsonl", "--data", data.toString(), "--steps", "1",
                 "--out", directory.resolve("long-run").toString()).assertUserError("MALFORMED_DATASET");

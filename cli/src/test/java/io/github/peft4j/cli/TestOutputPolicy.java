@@ -36,12 +36,7 @@ final class TestOutputPolicy {
     @BeforeAll
     static void createModelDataAndRun() throws IOException {
         model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
-        data = directory.resolve("data");
-        Files.createDirectories(data);
-        List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}", "{\"source\": \"name : world\", \"target\": \"world Hello\"}");
-        for (String split : List.of("train", "dev", "test")) {
-            Files.write(data.resolve(split + ".jsonl"), rows);
-        }
+        data = CliModels.jsonlDataset(directory.resolve("data"), CliModels.HELLO_ROWS);
         run = directory.resolve("run");
         CliRun.succeeds(train(run, data.resolve("train.jsonl")));
     }

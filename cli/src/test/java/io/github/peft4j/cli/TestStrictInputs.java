@@ -72,10 +72,7 @@ final class TestStrictInputs {
 
     @Test
     void predictRefusesADatasetLineWithAKeyGivenTwice() throws IOException {
-        Path data = Files.createDirectories(directory.resolve("dataset"));
-        for (String split : List.of("train", "dev", "test")) {
-            Files.writeString(data.resolve(split + ".jsonl"), "{\"source\": \"a\", \"target\": \"b\", \"source\": \"c\"}\n");
-        }
+        Path data = CliModels.jsonlDataset(directory.resolve("dataset"), List.of("{\"source\": \"a\", \"target\": \"b\", \"source\": \"c\"}"));
 
         String message = CliRun.of("predict", "--model", gpt2.toString(), "--dataset", "jsonl", "--data", data.toString(),
                 "--out", directory.resolve("predictions.txt").toString()).assertUserError("MALFORMED_DATASET");

@@ -275,6 +275,11 @@ public final class OutputTarget {
         }
     }
 
+    /** Whether {@code path} is absent, or a directory with nothing in it: a target any command may write. */
+    public static boolean isAbsentOrEmpty(Path path) {
+        return !Files.exists(path, LinkOption.NOFOLLOW_LINKS) || isEmptyDirectory(path);
+    }
+
     private static boolean isEmptyDirectory(Path path) {
         if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
             return false;

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Command-line inputs a hostile tester found to crash or destroy: each is a clean user error, and nothing is lost. */
-final class TestProbeFindingsCommands {
+final class TestCommandInputChecks {
     @TempDir
     static Path directory;
 
@@ -25,12 +25,7 @@ final class TestProbeFindingsCommands {
     @BeforeAll
     static void createModelAndData() throws IOException {
         model = CliModels.gpt2WithTokenizer(directory.resolve("model"));
-        data = directory.resolve("data");
-        Files.createDirectories(data);
-        List<String> rows = List.of("{\"source\": \"name : Hello\", \"target\": \"Hello world\"}", "{\"source\": \"name : world\", \"target\": \"world Hello\"}");
-        for (String split : List.of("train", "dev", "test")) {
-            Files.write(data.resolve(split + ".jsonl"), rows);
-        }
+        data = CliModels.jsonlDataset(directory.resolve("data"), CliModels.HELLO_ROWS);
     }
 
     @ParameterizedTest
