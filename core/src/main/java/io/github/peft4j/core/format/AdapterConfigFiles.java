@@ -1,9 +1,6 @@
 package io.github.peft4j.core.format;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.adapter.Settings;
 import io.github.peft4j.core.io.IoErrors;
 import io.github.peft4j.core.io.StrictJson;
@@ -21,21 +18,14 @@ import java.util.Optional;
  * failure is a user error that names the file and the key, and says what was expected.
  */
 public final class AdapterConfigFiles {
-    private static final ObjectMapper JSON = StrictJson.MAPPER;
-
     private AdapterConfigFiles() {}
 
     /** The JSON object in {@code file}, which exists. */
     public static JsonNode read(Path file) {
         JsonNode config;
         try {
-            config = JSON.readTree(file.toFile());
-        }
-        catch (JsonProcessingException e) {
-            JsonLocation location = e.getLocation();
-            String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON (" + e.getOriginalMessage() + where
-                    + "); fix or re-export the adapter", e);
+            config = StrictJson.readFile(file, problem -> new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " " + problem
+                    + "; fix or re-export the adapter"));
         }
         catch (IOException e) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read " + file + ": " + IoErrors.describe(e), e);

@@ -1,6 +1,7 @@
 package io.github.peft4j.core.io;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -10,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.github.peft4j.spi.PeftException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +63,25 @@ public final class StrictJson {
         }
         catch (IOException e) {
             throw new IllegalStateException("reading a string cannot fail", e);
+        }
+    }
+
+    /**
+     * The one JSON value of a whole file (null for an empty one), read strictly.
+     *
+     * @param malformed turns what is wrong with the text, e.g. {@code "is not valid JSON (... at line 3, column 7)"}, into
+     *     the caller's error naming the file
+     * @throws IOException when the file cannot be read; the caller says what that means for its file
+     */
+    public static JsonNode readFile(Path file, Function<String, PeftException> malformed) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return MAPPER.readTree(bytes);
+        }
+        catch (JsonProcessingException e) {
+            JsonLocation location = e.getLocation();
+            String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+            throw malformed.apply("is not valid JSON (" + e.getOriginalMessage() + where + ")");
         }
     }
 

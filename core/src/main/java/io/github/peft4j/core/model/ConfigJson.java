@@ -1,6 +1,5 @@
 package io.github.peft4j.core.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.peft4j.core.io.IoErrors;
 import io.github.peft4j.core.io.StrictJson;
@@ -70,11 +69,7 @@ public final class ConfigJson {
     public static JsonNode readObject(Path file) {
         JsonNode json;
         try {
-            json = StrictJson.MAPPER.readTree(Files.readAllBytes(file));
-        }
-        catch (JsonProcessingException e) {
-            throw new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " is not valid JSON (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")", e);
+            json = StrictJson.readFile(file, problem -> new PeftException(StandardErrorCode.MALFORMED_CONFIG, file + " " + problem));
         }
         catch (IOException e) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read " + file + " (" + IoErrors.describe(e) + ")", e);

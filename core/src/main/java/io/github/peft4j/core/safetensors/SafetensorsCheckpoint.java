@@ -3,7 +3,6 @@ package io.github.peft4j.core.safetensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.peft4j.core.io.IoErrors;
 import io.github.peft4j.core.io.StrictJson;
@@ -101,10 +100,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     private static Map<String, String> readWeightMap(Path index) {
         JsonNode root;
         try {
-            root = StrictJson.MAPPER.readTree(Files.readAllBytes(index));
-        }
-        catch (JsonProcessingException e) {
-            throw malformedIndex(index, "it is not valid JSON (" + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ")");
+            root = StrictJson.readFile(index, problem -> malformedIndex(index, "it " + problem));
         }
         catch (IOException e) {
             throw new PeftException(StandardErrorCode.FILE_NOT_FOUND, "Cannot read shard index " + index + " (" + IoErrors.describe(e) + ")", e);

@@ -1,13 +1,11 @@
 package io.github.peft4j.core.training;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.peft4j.core.io.IoErrors;
+import io.github.peft4j.core.io.StrictJson;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -18,8 +16,6 @@ import java.util.Optional;
  * (by its dotted path, e.g. {@code training.epochs}) and says what to do.
  */
 final class JsonFields {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path file;
     private final StandardErrorCode code;
     private final String advice;
@@ -39,10 +35,7 @@ final class JsonFields {
     JsonNode root() {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        }
-        catch (JsonProcessingException e) {
-            throw damaged("is not valid JSON (" + e.getOriginalMessage() + ")");
+            root = StrictJson.readFile(file, this::damaged);
         }
         catch (NoSuchFileException e) {
             throw damaged("is missing");
