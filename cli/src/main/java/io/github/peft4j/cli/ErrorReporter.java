@@ -1,10 +1,9 @@
 package io.github.peft4j.cli;
 
-import ai.djl.engine.EngineException;
+import io.github.peft4j.core.memory.AllocationFailure;
 import io.github.peft4j.spi.PeftException;
 import io.github.peft4j.spi.StandardErrorCode;
 import java.io.PrintWriter;
-import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine;
 
@@ -39,14 +38,10 @@ final class ErrorReporter {
         if (throwable instanceof CommandLine.ParameterException parameter) {
             return reportParameterError(parameter);
         }
-        if (throwable instanceof OutOfMemoryError) {
-            return print(StandardErrorCode.OUT_OF_MEMORY.name(), "Java ran out of heap memory (" + throwable.getMessage() + "): " + WHAT_TO_LOWER
-                    + "; or give Java a larger heap, e.g. JAVA_OPTS=-Xmx8g", throwable, true);
-        }
-        Optional<EngineException> allocation = nativeAllocationFailure(throwable);
+        Optional<AllocationFailure> allocation = AllocationFailure.of(throwable);
         if (allocation.isPresent()) {
-            return print(StandardErrorCode.OUT_OF_MEMORY.name(), "PyTorch could not allocate memory (" + reason(allocation.get().getMessage()) + "): "
-                    + WHAT_TO_LOWER, throwable, true);
+            return print(StandardErrorCode.OUT_OF_MEMORY.name(), allocation.get().description() + ": " + WHAT_TO_LOWER
+                    + (allocation.get().javaHeap() ? "; or give Java a larger heap, e.g. JAVA_OPTS=-Xmx8g" : ""), throwable, true);
         }
         return print(StandardErrorCode.INTERNAL_ERROR.name(), throwable
                 + " (a defect in peft4j or a plugin; please report it with the stack trace below)", throwable, false);
@@ -74,29 +69,5 @@ final class ErrorReporter {
         }
         err.flush();
         return userError ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
-    }
-
-    /**
-     * PyTorch's allocator refusing a request, if that is what {@code throwable} is or was caused by: DJL reports it as
-     * an engine exception carrying c10's message ("DefaultCPUAllocator: not enough memory: you tried to allocate ...",
-     * "CUDA out of memory").
-     */
-    static Optional<EngineException> nativeAllocationFailure(Throwable throwable) {
-        for (Throwable cause = throwable; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof EngineException engine && engine.getMessage() != null) {
-                String message = engine.getMessage().toLowerCase(Locale.ROOT);
-                if (message.contains("not enough memory") || message.contains("out of memory") || message.contains("could not allocate")
-                        || message.contains("failed to allocate")) {
-                    return Optional.of(engine);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The first line of c10's message without its source location ("[enforce fail at alloc_cpu.cpp:118] data. "). */
-    private static String reason(String message) {
-        String line = message.lines().findFirst().orElse("").replaceFirst("^\\[enforce fail at [^\\]]*\\]\\s*(data\\.\\s*)?", "").strip();
-        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 }
